@@ -1,0 +1,173 @@
+"""DCGAN generator and discriminator builders (Radford et al. 2016).
+
+Both networks double or halve the spatial size with stride-2, 4x4
+convolutions between a 4x4 base and the image size, so one builder covers
+32, 64 and 128 px (and any other power of two from 8 px, which the tests use
+to stay fast).
+"""
+
+import math
+
+import keras
+from keras import layers
+
+BASE_SIZE = 4
+NORMALIZATIONS = ("batch", "layer", "none")
+
+
+def check_image_size(image_size):
+    """Raise a `ValueError` unless `image_size` is a power of two >= 8."""
+    if (
+        not isinstance(image_size, int)
+        or image_size < 2 * BASE_SIZE
+        or image_size & (image_size - 1)
+    ):
+        raise ValueError(
+            "`image_size` must be a power of two of at least 8 pixels "
+            f"(32, 64 and 128 are the usual sizes). Received: image_size={image_size!r}"
+        )
+
+
+def check_channels(channels):
+    """Raise a `ValueError` unless `channels` is 1 (grayscale) or 3 (RGB)."""
+    if channels not in (1, 3):
+        raise ValueError(
+            "`channels` must be 3 for RGB or 1 for grayscale. "
+            f"Received: channels={channels!r}"
+        )
+
+
+def _num_resamplings(image_size):
+    return int(math.log2(image_size // BASE_SIZE))
+
+
+def _filters_at(level, num_levels, width, max_width):
+    """Filters of the block `level` steps away from the image resolution."""
+    return min(width * 2 ** (num_levels - 1 - level), max_width)
+
+
+def dcgan_generator(
+    image_size=32,
+    channels=3,
+    latent_dim=128,
+    width=64,
+    max_width=512,
+    name="generator",
+):
+    """Build a DCGAN generator that maps latents to images in [-1, 1].
+
+    A dense layer makes a 4x4 feature map; each stride-2 transposed
+    convolution doubles the size and halves the filters; the last one outputs
+    `channels` maps through `tanh`. Hidden layers use batch normalisation and
+    ReLU.
+
+    Args:
+        image_size: int, default 32. Output side in pixels, a power of two.
+        channels: int, default 3. 3 for RGB, 1 for grayscale.
+        latent_dim: int, default 128. Size of the latent vector.
+        width: int, default 64. Filters of the last hidden block; earlier
+            blocks have 2, 4, ... times as many, capped at `max_width`.
+        max_width: int, default 512.
+        name: str, default "generator".
+
+    Returns:
+        A functional `keras.Model` from `(batch, latent_dim)` to
+        `(batch, image_size, image_size, channels)`.
+
+    Example:
+    >>> generator = dcgan_generator(image_size=32, width=16)
+    >>> generator.output_shape
+    (None, 32, 32, 3)
+    """
+    check_image_size(image_size)
+    check_channels(channels)
+    num_levels = _num_resamplings(image_size)
+
+    latents = keras.Input((latent_dim,), name="latents")
+    base_filters = _filters_at(0, num_levels, width, max_width)
+    x = layers.Dense(BASE_SIZE * BASE_SIZE * base_filters, use_bias=False, name="project")(latents)
+    x = layers.BatchNormalization(name="project_bn")(x)
+    x = layers.ReLU(name="project_relu")(x)
+    x = layers.Reshape((BASE_SIZE, BASE_SIZE, base_filters), name="reshape")(x)
+
+    for level in range(1, num_levels):
+        filters = _filters_at(level, num_levels, width, max_width)
+        x = layers.Conv2DTranspose(
+            filters, 4, strides=2, padding="same", use_bias=False, name=f"up{level}"
+        )(x)
+        x = layers.BatchNormalization(name=f"up{level}_bn")(x)
+        x = layers.ReLU(name=f"up{level}_relu")(x)
+
+    images = layers.Conv2DTranspose(
+        channels, 4, strides=2, padding="same", activation="tanh", name="to_image"
+    )(x)
+    return keras.Model(latents, images, name=name)
+
+
+def _normalization(kind, name):
+    if kind == "batch":
+        return layers.BatchNormalization(name=name)
+    if kind == "layer":
+        return layers.LayerNormalization(axis=[1, 2, 3], name=name)
+    return None
+
+
+def dcgan_discriminator(
+    image_size=32,
+    channels=3,
+    width=64,
+    max_width=512,
+    normalization="batch",
+    dropout=0.0,
+    name="discriminator",
+):
+    """Build a DCGAN discriminator that maps images to one logit each.
+
+    Each stride-2 convolution halves the size and doubles the filters down to
+    4x4; a dense layer then gives an unbounded logit (no sigmoid, so every loss
+    in `keras_logogan.losses` can use it). LeakyReLU(0.2) throughout; no
+    normalisation on the first block.
+
+    Args:
+        image_size: int, default 32. Input side in pixels, a power of two.
+        channels: int, default 3.
+        width: int, default 64. Filters of the first block.
+        max_width: int, default 512.
+        normalization: str, default "batch". One of "batch", "layer" or
+            "none". Use "layer" or "none" with `WassersteinGPLoss`.
+        dropout: float, default 0. Dropout rate after each block.
+        name: str, default "discriminator".
+
+    Returns:
+        A functional `keras.Model` from `(batch, image_size, image_size,
+        channels)` to logits of shape `(batch, 1)`.
+
+    Example:
+    >>> discriminator = dcgan_discriminator(image_size=32, width=16)
+    >>> discriminator.output_shape
+    (None, 1)
+    """
+    check_image_size(image_size)
+    check_channels(channels)
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(
+            f"`normalization` must be one of {NORMALIZATIONS}. "
+            f"Received: normalization={normalization!r}"
+        )
+    num_levels = _num_resamplings(image_size)
+
+    images = keras.Input((image_size, image_size, channels), name="images")
+    x = images
+    for level in range(num_levels):
+        filters = min(width * 2**level, max_width)
+        x = layers.Conv2D(filters, 4, strides=2, padding="same", name=f"down{level}")(x)
+        norm = _normalization(normalization, f"down{level}_norm") if level else None
+        if norm is not None:
+            x = norm(x)
+        x = layers.LeakyReLU(0.2, name=f"down{level}_lrelu")(x)
+        if dropout:
+            x = layers.Dropout(dropout, name=f"down{level}_dropout")(x)
+
+    x = layers.Flatten(name="flatten")(x)
+    logits = layers.Dense(1, name="logits")(x)
+    return keras.Model(images, logits, name=name)

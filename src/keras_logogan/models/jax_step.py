@@ -1,0 +1,177 @@
+"""The GAN training step for the JAX backend: pure functions over the state.
+
+Keras' JAX trainer jits `train_step(state, data)` and carries
+`state = (trainable, non_trainable, optimizer, metrics)`, four lists of arrays
+ordered like `gan.trainable_variables`, `gan.non_trainable_variables`,
+`gan.optimizer.variables` and `gan.metrics_variables`. This module splits
+those lists into the generator's and the discriminator's parts, updates each
+network with its own optimizer through `stateless_apply`, and joins them back
+in the same order. Both optimizers live inside the compiled
+`keras.optimizers.MultiOptimizer`, so their state is part of the carry.
+"""
+
+import jax
+import keras
+from keras import ops
+
+from keras_logogan.models import step_utils
+
+
+class StateLayout:
+    """Positions of each network's variables inside the flat JAX state lists."""
+
+    def __init__(self, gan):
+        trainable = [id(v) for v in gan.trainable_variables]
+        non_trainable = [id(v) for v in gan.non_trainable_variables]
+
+        self.generator_trainable = _positions(trainable, gan.generator.trainable_variables)
+        self.discriminator_trainable = _positions(
+            trainable, gan.discriminator.trainable_variables
+        )
+        self.generator_non_trainable = _positions(
+            non_trainable, gan.generator.non_trainable_variables
+        )
+        self.discriminator_non_trainable = _positions(
+            non_trainable, gan.discriminator.non_trainable_variables
+        )
+        self.seed = _positions(non_trainable, [gan.seed_generator.state])
+        self.optimizer_slices = _optimizer_slices(gan)
+
+
+def _positions(all_ids, variables):
+    index = {variable_id: position for position, variable_id in enumerate(all_ids)}
+    return [index[id(v)] for v in variables]
+
+
+def _optimizer_slices(gan):
+    """Return `{id(sub_optimizer): slice}` into `gan.optimizer.variables`."""
+    multi = gan.optimizer
+    start = len(multi.variables) - sum(len(o.variables) for o in multi.optimizers)
+    slices = {}
+    for optimizer in multi.optimizers:
+        slices[id(optimizer)] = slice(start, start + len(optimizer.variables))
+        start += len(optimizer.variables)
+    return slices
+
+
+def _take(values, positions):
+    return [values[p] for p in positions]
+
+
+def _put(values, positions, new_values):
+    for position, value in zip(positions, new_values):
+        values[position] = value
+
+
+def _draw_noise(gan, seed_values, batch_size):
+    """Draw the step's noise from the seed state without mutating any variable."""
+    mapping = list(zip([gan.seed_generator.state], seed_values))
+    with keras.StatelessScope(state_mapping=mapping) as scope:
+        noise = step_utils.draw_noise(gan, batch_size)
+    new_seed_values = [scope.get_current_value(v) for v in [gan.seed_generator.state]]
+    return noise, new_seed_values
+
+
+def _gradient_penalty(gan, d_trainable, d_non_trainable, real, fake, mix):
+    points = step_utils.interpolate(real, fake, mix)
+
+    def summed_logits(x):
+        logits, _ = gan.discriminator.stateless_call(d_trainable, d_non_trainable, x, training=True)
+        return ops.sum(logits)
+
+    return step_utils.penalty_from_gradients(jax.grad(summed_logits)(points))
+
+
+def _discriminator_loss_fn(gan, d_trainable, d_non_trainable, real, fake, mix):
+    real_logits, d_non_trainable = gan.discriminator.stateless_call(
+        d_trainable, d_non_trainable, real, training=True
+    )
+    fake_logits, d_non_trainable = gan.discriminator.stateless_call(
+        d_trainable, d_non_trainable, fake, training=True
+    )
+    d_loss = gan.loss.discriminator_loss(real_logits, fake_logits)
+    if gan.loss.gradient_penalty_weight:
+        penalty = _gradient_penalty(gan, d_trainable, d_non_trainable, real, fake, mix)
+        d_loss = d_loss + gan.loss.gradient_penalty_weight * penalty
+    scaled = gan.discriminator_optimizer.scale_loss(d_loss)
+    return scaled, (d_loss, d_non_trainable, real_logits, fake_logits)
+
+
+def _generator_loss_fn(gan, g_trainable, g_non_trainable, d_trainable, d_non_trainable, latents):
+    fake, g_non_trainable = gan.generator.stateless_call(
+        g_trainable, g_non_trainable, latents, training=True
+    )
+    fake_logits, d_non_trainable = gan.discriminator.stateless_call(
+        d_trainable, d_non_trainable, fake, training=True
+    )
+    g_loss = gan.loss.generator_loss(fake_logits)
+    scaled = gan.generator_optimizer.scale_loss(g_loss)
+    return scaled, (g_loss, g_non_trainable, d_non_trainable)
+
+
+def _update_metrics(gan, metrics_values, d_loss, g_loss, real_logits, fake_logits):
+    mapping = list(zip(gan.metrics_variables, metrics_values))
+    with keras.StatelessScope(state_mapping=mapping) as scope:
+        logs = step_utils.update_metrics(gan, d_loss, g_loss, real_logits, fake_logits)
+    new_values = [scope.get_current_value(v) for v in gan.metrics_variables]
+    return logs, new_values
+
+
+def train_step(gan, state, data):
+    """Run the discriminator updates and one generator update as pure functions."""
+    trainable, non_trainable, optimizer_values, metrics_values = state
+    trainable, non_trainable = list(trainable), list(non_trainable)
+    optimizer_values = list(optimizer_values)
+    layout = gan._jax_state_layout()
+
+    g_trainable = _take(trainable, layout.generator_trainable)
+    d_trainable = _take(trainable, layout.discriminator_trainable)
+    g_non_trainable = _take(non_trainable, layout.generator_non_trainable)
+    d_non_trainable = _take(non_trainable, layout.discriminator_non_trainable)
+    g_slice = layout.optimizer_slices[id(gan.generator_optimizer)]
+    d_slice = layout.optimizer_slices[id(gan.discriminator_optimizer)]
+    g_optimizer_values = optimizer_values[g_slice]
+    d_optimizer_values = optimizer_values[d_slice]
+
+    real = step_utils.real_images(data)
+    noise, seed_values = _draw_noise(gan, _take(non_trainable, layout.seed), ops.shape(real)[0])
+
+    d_grad_fn = jax.value_and_grad(
+        lambda tv, ntv, fake, mix: _discriminator_loss_fn(gan, tv, ntv, real, fake, mix),
+        has_aux=True,
+    )
+    for latents, mix in zip(noise["discriminator_latents"], noise["mix"]):
+        fake, g_non_trainable = gan.generator.stateless_call(
+            g_trainable, g_non_trainable, latents, training=True
+        )
+        fake = jax.lax.stop_gradient(fake)
+        (_, aux), gradients = d_grad_fn(d_trainable, d_non_trainable, fake, mix)
+        d_loss, d_non_trainable, real_logits, fake_logits = aux
+        d_trainable, d_optimizer_values = gan.discriminator_optimizer.stateless_apply(
+            d_optimizer_values, gradients, d_trainable
+        )
+
+    g_grad_fn = jax.value_and_grad(
+        lambda tv, ntv, dntv: _generator_loss_fn(
+            gan, tv, ntv, d_trainable, dntv, noise["generator_latents"]
+        ),
+        has_aux=True,
+    )
+    (_, aux), gradients = g_grad_fn(g_trainable, g_non_trainable, d_non_trainable)
+    g_loss, g_non_trainable, d_non_trainable = aux
+    g_trainable, g_optimizer_values = gan.generator_optimizer.stateless_apply(
+        g_optimizer_values, gradients, g_trainable
+    )
+
+    logs, metrics_values = _update_metrics(
+        gan, metrics_values, d_loss, g_loss, real_logits, fake_logits
+    )
+
+    _put(trainable, layout.generator_trainable, g_trainable)
+    _put(trainable, layout.discriminator_trainable, d_trainable)
+    _put(non_trainable, layout.generator_non_trainable, g_non_trainable)
+    _put(non_trainable, layout.discriminator_non_trainable, d_non_trainable)
+    _put(non_trainable, layout.seed, seed_values)
+    optimizer_values[g_slice] = g_optimizer_values
+    optimizer_values[d_slice] = d_optimizer_values
+    return logs, (trainable, non_trainable, optimizer_values, metrics_values)

@@ -1,0 +1,390 @@
+"""`LogoGAN`: a generator and a discriminator trained together by `fit()`."""
+
+import contextlib
+
+import keras
+import numpy as np
+
+from keras_logogan import losses as losses_lib
+from keras_logogan.architectures import build_networks
+from keras_logogan import images as images_io
+from keras_logogan.log import logger
+from keras_logogan.models.optimizers import build_multi_optimizer
+from keras_logogan.models.optimizers import default_optimizer
+
+METRIC_NAMES = ("d_loss", "g_loss", "real_accuracy", "fake_accuracy")
+
+
+def _backend_step_module():
+    backend = keras.config.backend()
+    if backend == "tensorflow":
+        from keras_logogan.models import tensorflow_step as module
+    elif backend == "jax":
+        from keras_logogan.models import jax_step as module
+    elif backend == "torch":
+        from keras_logogan.models import torch_step as module
+    else:
+        raise RuntimeError(
+            f"LogoGAN trains on the tensorflow, jax and torch backends. "
+            f"Received: KERAS_BACKEND={backend!r}. Set KERAS_BACKEND to one of those."
+        )
+    return module
+
+
+def _no_grad():
+    if keras.config.backend() == "torch":
+        import torch
+
+        return torch.no_grad()
+    return contextlib.nullcontext()
+
+
+@keras.saving.register_keras_serializable(package="keras_logogan")
+class LogoGAN(keras.Model):
+    """A GAN whose `fit()` trains a generator and a discriminator together.
+
+    `LogoGAN()` builds the default 32 px DCGAN pair. Calling the model on a
+    batch of latents returns generated images in [-1, 1]; `generate()` returns
+    uint8 images ready to save.
+
+    Each training step runs `discriminator_steps` discriminator updates, then
+    one generator update, with fresh latents for each. Both networks run in
+    training mode, so BatchNorm statistics and dropout behave as in training.
+    The step returns, and `fit()` averages per epoch, these metrics:
+
+    - `d_loss`: the discriminator's loss (with its gradient penalty, if any).
+    - `g_loss`: the generator's loss.
+    - `real_accuracy`: share of real images the discriminator calls real.
+    - `fake_accuracy`: share of generated images it calls generated.
+
+    Args:
+        generator: optional `keras.Model` from `(batch, latent_dim)` latents
+            to `(batch, size, size, channels)` images in [-1, 1]. Built from
+            `architecture` when omitted.
+        discriminator: optional `keras.Model` from images to `(batch, 1)`
+            logits. Built from `architecture` when omitted.
+        architecture: str, default "dcgan". "dcgan" or "hobby"; used only to
+            build the networks that were not passed in.
+        image_size: int, default 32. Side of the images in pixels.
+        channels: int, default 3. 3 for RGB, 1 for grayscale.
+        latent_dim: int, default 128 (100 for the "hobby" architecture).
+        width: int, default 64. Base filter count of the DCGAN networks.
+        seed: optional int seeding the latents drawn during training.
+        name: str, default "logo_gan".
+
+    Example:
+    >>> from keras_logogan import LogoGAN
+    >>> from keras_logogan.datasets import load_icons
+    >>> gan = LogoGAN(image_size=32, width=16)
+    >>> gan.compile()
+    >>> history = gan.fit(load_icons(32)[:128], batch_size=64, epochs=1, verbose=0)
+    >>> sorted(history.history)
+    ['d_loss', 'fake_accuracy', 'g_loss', 'real_accuracy']
+    >>> gan.generate(4, seed=0).shape
+    (4, 32, 32, 3)
+    """
+
+    def __init__(
+        self,
+        generator=None,
+        discriminator=None,
+        *,
+        architecture="dcgan",
+        image_size=32,
+        channels=3,
+        latent_dim=None,
+        width=64,
+        seed=None,
+        name="logo_gan",
+        **kwargs,
+    ):
+        super().__init__(name=name, **kwargs)
+        if latent_dim is None:
+            latent_dim = 100 if architecture == "hobby" else 128
+        if generator is None or discriminator is None:
+            built_generator, built_discriminator = build_networks(
+                architecture, image_size, channels, latent_dim, width
+            )
+            generator = generator or built_generator
+            discriminator = discriminator or built_discriminator
+
+        self.generator = generator
+        self.discriminator = discriminator
+        self.architecture = architecture
+        self.width = width
+        self.seed = seed
+        self.latent_dim, self.image_size, self.channels = _check_networks(generator, discriminator)
+        self.seed_generator = keras.random.SeedGenerator(seed, name="latent_seed")
+
+        self.trackers = [keras.metrics.Mean(name=metric) for metric in METRIC_NAMES]
+        self.discriminator_steps = 1
+        self._train_step_module = _backend_step_module()
+        self._state_layout = None
+        self.built = True
+
+    # Forward pass and metrics.
+
+    def call(self, latents, training=False):
+        """Return generated images in [-1, 1] for a batch of latents."""
+        return self.generator(latents, training=training)
+
+    @property
+    def metrics(self):
+        return list(self.trackers)
+
+    # Compilation.
+
+    def compile(
+        self,
+        generator_optimizer=None,
+        discriminator_optimizer=None,
+        loss="non_saturating",
+        discriminator_steps=1,
+        **kwargs,
+    ):
+        """Set the optimizers and the adversarial loss.
+
+        Args:
+            generator_optimizer: optional `keras.optimizers.Optimizer`, an
+                optimizer name or config. Default: Adam, learning rate 2e-4,
+                beta_1 0.5 (Radford et al. 2016).
+            discriminator_optimizer: as `generator_optimizer`, and a
+                separate instance.
+            loss: str or `keras_logogan.losses.GANLoss`, default
+                "non_saturating". Also "hinge", "least_squares" and
+                "wasserstein_gp".
+            discriminator_steps: int, default 1. Discriminator updates per
+                generator update (5 is usual with "wasserstein_gp").
+            **kwargs: passed to `keras.Model.compile`, e.g. `jit_compile`,
+                `steps_per_execution`.
+
+        Raises:
+            ValueError: for an unknown loss, a non-positive
+                `discriminator_steps`, or one optimizer instance passed for
+                both networks.
+        """
+        for forbidden in ("optimizer", "metrics"):
+            if forbidden in kwargs:
+                raise ValueError(
+                    f"LogoGAN.compile() does not take `{forbidden}`. Pass "
+                    "`generator_optimizer=` and `discriminator_optimizer=`; the "
+                    f"metrics are fixed: {list(METRIC_NAMES)}."
+                )
+        if not isinstance(discriminator_steps, int) or discriminator_steps < 1:
+            raise ValueError(
+                "`discriminator_steps` must be a positive int. "
+                f"Received: discriminator_steps={discriminator_steps!r}"
+            )
+
+        self.generator_optimizer = default_optimizer(generator_optimizer, "generator_optimizer")
+        self.discriminator_optimizer = default_optimizer(
+            discriminator_optimizer, "discriminator_optimizer"
+        )
+        if self.generator_optimizer is self.discriminator_optimizer:
+            raise ValueError(
+                "The generator and the discriminator need separate optimizer "
+                "instances, because each keeps its own moment estimates. Pass "
+                "two optimizers, e.g. `keras.optimizers.Adam(2e-4, beta_1=0.5)` twice."
+            )
+        self.loss = losses_lib.get(loss)
+        self.discriminator_steps = discriminator_steps
+        self._warn_about_batch_norm_with_penalty()
+
+        optimizer = build_multi_optimizer(self)
+        super().compile(optimizer=optimizer, **kwargs)
+        optimizer.build(self.trainable_variables)
+        self._state_layout = None
+
+    def _warn_about_batch_norm_with_penalty(self):
+        if not self.loss.gradient_penalty_weight:
+            return
+        for layer in self.discriminator._flatten_layers():
+            if isinstance(layer, keras.layers.BatchNormalization):
+                logger.warning(
+                    "The discriminator has BatchNormalization layer %r, but %s "
+                    "penalises per-sample gradients, which batch statistics "
+                    "mix. Build the discriminator with normalization='layer' "
+                    "or 'none'.",
+                    layer.name,
+                    type(self.loss).__name__,
+                )
+                return
+
+    def get_compile_config(self):
+        if not self.compiled:
+            return None
+        serialize = keras.saving.serialize_keras_object
+        return {
+            "generator_optimizer": serialize(self.generator_optimizer),
+            "discriminator_optimizer": serialize(self.discriminator_optimizer),
+            "loss": serialize(self.loss),
+            "discriminator_steps": self.discriminator_steps,
+        }
+
+    def compile_from_config(self, config):
+        deserialize = keras.saving.deserialize_keras_object
+        self.compile(
+            generator_optimizer=deserialize(config["generator_optimizer"]),
+            discriminator_optimizer=deserialize(config["discriminator_optimizer"]),
+            loss=losses_lib.get(config["loss"]),
+            discriminator_steps=config["discriminator_steps"],
+        )
+
+    # Training.
+
+    def train_step(self, *args):
+        """Train both networks on one batch; see `keras_logogan.models.*_step`."""
+        return self._train_step_module.train_step(self, *args)
+
+    def _jax_state_layout(self):
+        if self._state_layout is None:
+            self._state_layout = self._train_step_module.StateLayout(self)
+        return self._state_layout
+
+    def fit(self, x=None, y=None, batch_size=None, **kwargs):
+        """Train on logo images; see `keras.Model.fit` for the other arguments.
+
+        Args:
+            x: uint8 array `(N, H, W, C)` of images in [0, 255], a float array
+                in [-1, 1], or a dataset (e.g. from
+                `keras_logogan.datasets.make_dataset`) yielding such batches.
+            y: unused; GANs need no labels.
+            batch_size: int, default 64 for arrays.
+            **kwargs: `epochs`, `callbacks`, `verbose`, ... as in Keras.
+
+        Returns:
+            A `keras.callbacks.History` whose `history` has the keys
+            `d_loss`, `g_loss`, `real_accuracy` and `fake_accuracy`.
+        """
+        if not self.compiled:
+            raise RuntimeError(
+                "Call `gan.compile()` before `gan.fit()`; with no arguments it "
+                "uses Adam(2e-4, beta_1=0.5) for both networks and the "
+                "non-saturating loss."
+            )
+        if isinstance(x, np.ndarray):
+            images_io.check_image_array(x, self.image_size, self.channels)
+            if x.dtype == np.uint8:
+                from keras_logogan.datasets import make_dataset
+
+                shuffle = kwargs.pop("shuffle", True)
+                x = make_dataset(x, batch_size or 64, shuffle=shuffle, seed=self.seed)
+                batch_size = None
+            elif batch_size is None:
+                batch_size = 64
+        return super().fit(x, y, batch_size=batch_size, **kwargs)
+
+    # Generation.
+
+    def sample_latents(self, num_images, seed=None):
+        """Return `(num_images, latent_dim)` float32 standard-normal latents.
+
+        The latents come from NumPy, not from the backend, so one seed gives
+        the same latents on TensorFlow, JAX and PyTorch.
+        """
+        rng = np.random.default_rng(seed)
+        return rng.standard_normal((num_images, self.latent_dim), dtype=np.float32)
+
+    def generate(self, num_images=None, seed=None, latents=None, batch_size=256, dtype="uint8"):
+        """Generate images with the generator in inference mode.
+
+        Args:
+            num_images: int. How many images; may be omitted with `latents`.
+            seed: optional int. The same seed gives the same images.
+            latents: optional float array `(N, latent_dim)`; overrides `seed`.
+            batch_size: int, default 256. Images per generator call.
+            dtype: "uint8" (default) for [0, 255] images, or "float32" for
+                the generator's raw output in [-1, 1].
+
+        Returns:
+            A numpy array of shape `(N, image_size, image_size, channels)`.
+
+        Example:
+        >>> gan = LogoGAN(image_size=16, width=8)
+        >>> images = gan.generate(8, seed=1)
+        >>> images.dtype, images.shape
+        (dtype('uint8'), (8, 16, 16, 3))
+        """
+        latents = self._resolve_latents(num_images, seed, latents)
+        if dtype not in ("uint8", "float32"):
+            raise ValueError(f"`dtype` must be 'uint8' or 'float32'. Received: dtype={dtype!r}")
+
+        batches = []
+        with _no_grad():
+            for start in range(0, len(latents), batch_size):
+                images = self.generator(latents[start : start + batch_size], training=False)
+                batches.append(keras.ops.convert_to_numpy(images))
+        images = np.concatenate(batches, axis=0).astype(np.float32)
+        return images if dtype == "float32" else images_io.to_uint8(images)
+
+    def _resolve_latents(self, num_images, seed, latents):
+        if latents is None:
+            if num_images is None or int(num_images) < 1:
+                raise ValueError(
+                    "Pass `num_images` (a positive int) or `latents`. "
+                    f"Received: num_images={num_images!r}"
+                )
+            return self.sample_latents(int(num_images), seed)
+
+        latents = np.asarray(latents, dtype=np.float32)
+        if latents.ndim != 2 or latents.shape[1] != self.latent_dim:
+            raise ValueError(
+                f"`latents` must have shape (N, {self.latent_dim}). "
+                f"Received: shape={latents.shape}"
+            )
+        if num_images is not None and num_images != len(latents):
+            raise ValueError(
+                f"`num_images`={num_images} does not match the {len(latents)} latents "
+                "passed. Omit `num_images` when passing `latents`."
+            )
+        return latents
+
+    # Serialization.
+
+    def get_config(self):
+        serialize = keras.saving.serialize_keras_object
+        return {
+            "name": self.name,
+            "generator": serialize(self.generator),
+            "discriminator": serialize(self.discriminator),
+            "architecture": self.architecture,
+            "image_size": self.image_size,
+            "channels": self.channels,
+            "latent_dim": self.latent_dim,
+            "width": self.width,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            if isinstance(config.get(key), dict):
+                config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+
+def _check_networks(generator, discriminator):
+    """Return `(latent_dim, image_size, channels)` after checking the pair fits."""
+    latent_shape = tuple(generator.input_shape)
+    image_shape = tuple(generator.output_shape)
+    if len(latent_shape) != 2 or len(image_shape) != 4 or image_shape[1] != image_shape[2]:
+        raise ValueError(
+            "The generator must map (batch, latent_dim) latents to square "
+            "(batch, size, size, channels) images. Received: input shape "
+            f"{latent_shape}, output shape {image_shape}."
+        )
+    read_shape = tuple(discriminator.input_shape)
+    if read_shape[1:] != image_shape[1:]:
+        raise ValueError(
+            f"The generator makes images of shape {image_shape[1:]} but the "
+            f"discriminator reads {read_shape[1:]}. Build both for the same "
+            "image_size and channels."
+        )
+    logits_shape = tuple(discriminator.output_shape)
+    if logits_shape[1:] != (1,):
+        raise ValueError(
+            "The discriminator must output one logit per image, shape "
+            f"(batch, 1). Received: output shape {logits_shape}."
+        )
+    return latent_shape[1], image_shape[1], image_shape[3]

@@ -1,0 +1,78 @@
+"""Backend-neutral pieces of the GAN training step, written with `keras.ops`.
+
+Each backend's `train_step` module calls these, so the losses, the noise
+drawn per step and the metrics are the same everywhere; only gradient
+computation and the optimizer update differ between backends.
+"""
+
+import keras
+from keras import ops
+
+
+def real_images(data):
+    """Return the real image batch from `data`, as float32 in [-1, 1].
+
+    `data` may be a tensor, an `(x,)` or `(x, y)` tuple, or a list, as Keras
+    data adapters deliver it. uint8 batches are scaled from [0, 255]; float
+    batches must already be in [-1, 1].
+    """
+    x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+    if isinstance(x, (list, tuple)):
+        x = x[0]
+    if "uint8" in str(x.dtype):
+        return ops.cast(x, "float32") / 127.5 - 1.0
+    return ops.cast(x, "float32")
+
+
+def draw_noise(gan, batch_size):
+    """Draw every random tensor one training step needs from `gan.seed_generator`.
+
+    Returns:
+        A dict with `discriminator_latents` (one latent batch per
+        discriminator step), `generator_latents`, and `mix` (one uniform
+        batch per discriminator step for the gradient-penalty interpolates).
+    """
+    latent_shape = (batch_size, gan.latent_dim)
+    mix_shape = (batch_size, 1, 1, 1)
+    seed = gan.seed_generator
+    return {
+        "discriminator_latents": [
+            keras.random.normal(latent_shape, seed=seed) for _ in range(gan.discriminator_steps)
+        ],
+        "generator_latents": keras.random.normal(latent_shape, seed=seed),
+        "mix": [keras.random.uniform(mix_shape, seed=seed) for _ in range(gan.discriminator_steps)],
+    }
+
+
+def interpolate(real, fake, mix):
+    """Return random points on the lines between real and generated images."""
+    return mix * real + (1.0 - mix) * fake
+
+
+def penalty_from_gradients(gradients):
+    """Return `mean((||g|| - 1) ** 2)` over the per-sample gradient norms."""
+    squared = ops.sum(ops.square(gradients), axis=[1, 2, 3])
+    norms = ops.sqrt(squared + 1e-12)
+    return ops.mean(ops.square(norms - 1.0))
+
+
+def accuracies(loss, real_logits, fake_logits):
+    """Return the discriminator's accuracy on real and on generated images."""
+    threshold = loss.decision_threshold
+    real_accuracy = ops.mean(ops.cast(real_logits > threshold, "float32"))
+    fake_accuracy = ops.mean(ops.cast(fake_logits <= threshold, "float32"))
+    return real_accuracy, fake_accuracy
+
+
+def update_metrics(gan, d_loss, g_loss, real_logits, fake_logits):
+    """Update the GAN's epoch-mean trackers and return their results as logs."""
+    real_accuracy, fake_accuracy = accuracies(gan.loss, real_logits, fake_logits)
+    values = {
+        "d_loss": d_loss,
+        "g_loss": g_loss,
+        "real_accuracy": real_accuracy,
+        "fake_accuracy": fake_accuracy,
+    }
+    for tracker in gan.metrics:
+        tracker.update_state(ops.stop_gradient(values[tracker.name]))
+    return {tracker.name: tracker.result() for tracker in gan.metrics}
