@@ -270,8 +270,13 @@ class LogoGAN(keras.Model):
                 shuffle = kwargs.pop("shuffle", True)
                 x = make_dataset(x, batch_size or 64, shuffle=shuffle, seed=self.seed)
                 batch_size = None
+                kwargs["shuffle"] = False  # The dataset shuffles itself.
             elif batch_size is None:
                 batch_size = 64
+        else:
+            # Keras warns when `shuffle=True` meets a dataset, which cannot be
+            # shuffled by `fit`; datasets from `make_dataset` shuffle themselves.
+            kwargs.setdefault("shuffle", False)
         return super().fit(x, y, batch_size=batch_size, **kwargs)
 
     # Generation.

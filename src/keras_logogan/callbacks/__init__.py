@@ -1,0 +1,3 @@
+"""Callbacks that show and check GAN training."""
+
+from keras_logogan.callbacks.sample_grid_saver import SampleGridSaver

@@ -1,0 +1,85 @@
+"""`SampleGridSaver`: render a fixed bank of latents to a PNG grid during training."""
+
+import os
+
+import keras
+import numpy as np
+
+from keras_logogan.images import save_grid
+
+
+class SampleGridSaver(keras.callbacks.Callback):
+    """Save a grid of generated logos every `every_epochs` epochs.
+
+    The same latents are used at every save, drawn once from `seed`, so the
+    grids show how the same logos evolve. They are saved beside the grids as
+    `latents.npy`, so a resumed run can render the same bank. Each PNG is
+    written atomically.
+
+    Args:
+        output_dir: str. Folder for `epoch_0001.png`, ... and `latents.npy`.
+        num_images: int, default 64.
+        seed: int, default 0. Seed of the latent bank.
+        every_epochs: int, default 1.
+        scale: int, default 2. Nearest-neighbour upscaling of the grid.
+        filename: str, default "epoch_{epoch:04d}.png". Formatted with the
+            1-based epoch number.
+
+    Example:
+    >>> import tempfile
+    >>> from keras_logogan import LogoGAN
+    >>> from keras_logogan.callbacks import SampleGridSaver
+    >>> gan = LogoGAN(image_size=16, width=8)
+    >>> gan.compile()
+    >>> folder = tempfile.mkdtemp()
+    >>> images = np.zeros((16, 16, 16, 3), np.uint8)
+    >>> _ = gan.fit(images, epochs=1, verbose=0,
+    ...             callbacks=[SampleGridSaver(folder, num_images=4)])
+    >>> sorted(os.listdir(folder))
+    ['epoch_0001.png', 'latents.npy']
+    """
+
+    def __init__(
+        self,
+        output_dir,
+        num_images=64,
+        seed=0,
+        every_epochs=1,
+        scale=2,
+        filename="epoch_{epoch:04d}.png",
+    ):
+        super().__init__()
+        if every_epochs < 1:
+            raise ValueError(f"`every_epochs` must be >= 1. Received: every_epochs={every_epochs}")
+        if num_images < 1:
+            raise ValueError(f"`num_images` must be >= 1. Received: num_images={num_images}")
+        self.output_dir = os.fspath(output_dir)
+        self.num_images = num_images
+        self.seed = seed
+        self.every_epochs = every_epochs
+        self.scale = scale
+        self.filename = filename
+        self.latents = None
+        self.saved_paths = []
+
+    def on_train_begin(self, logs=None):
+        os.makedirs(self.output_dir, exist_ok=True)
+        self.saved_paths = []
+        self.latents = self._load_or_draw_latents()
+
+    def _load_or_draw_latents(self):
+        path = os.path.join(self.output_dir, "latents.npy")
+        if os.path.exists(path):
+            latents = np.load(path, allow_pickle=False)
+            if latents.shape == (self.num_images, self.model.latent_dim):
+                return latents
+        latents = self.model.sample_latents(self.num_images, self.seed)
+        np.save(path, latents, allow_pickle=False)
+        return latents
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every_epochs:
+            return
+        images = self.model.generate(latents=self.latents)
+        path = os.path.join(self.output_dir, self.filename.format(epoch=epoch + 1))
+        self.saved_paths.append(save_grid(images, path, scale=self.scale))

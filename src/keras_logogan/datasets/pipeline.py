@@ -1,0 +1,129 @@
+"""Input pipelines that turn uint8 image arrays into batches for training."""
+
+import operator
+
+import numpy as np
+import tensorflow as tf
+
+
+def make_dataset(
+    images,
+    batch_size=64,
+    *,
+    shuffle=True,
+    seed=None,
+    drop_remainder=False,
+    repeat=False,
+    cache=True,
+):
+    """Make a batched `tf.data.Dataset` of images scaled to [-1, 1].
+
+    Each image is converted to float32 as `x / 127.5 - 1`, the range of a
+    generator with a `tanh` output. The dataset yields image batches only,
+    without labels, and works with `keras.Model.fit` on the TensorFlow, JAX
+    and PyTorch backends.
+
+    Args:
+        images: uint8 numpy array of shape `(N, height, width, channels)`
+            with values in [0, 255], `N >= 1` and 1 or 3 channels, e.g. the
+            output of `load_icons`.
+        batch_size: int, default 64. Number of images per batch.
+        shuffle: bool, default True. If True, shuffle all images before
+            batching, with a new order each epoch.
+        seed: int or None, default None. Shuffle seed. The same seed gives
+            the same sequence of epoch orders.
+        drop_remainder: bool, default False. If True, drop the last batch
+            when it has fewer than `batch_size` images. If False, a dataset
+            with fewer than `batch_size` images yields one partial batch.
+        repeat: bool, default False. If True, repeat the dataset
+            indefinitely, so `fit` needs `steps_per_epoch`.
+        cache: bool, default True. If True, keep the scaled float32 images in
+            memory after the first epoch, which takes 4 bytes per value.
+
+    Returns:
+        A `tf.data.Dataset` of float32 tensors of shape
+        `(batch, height, width, channels)` with values in [-1, 1].
+
+    Raises:
+        ValueError: If `images` is not a non-empty uint8 array of shape
+            `(N, height, width, channels)` with 1 or 3 channels, or if
+            `batch_size` is not a positive integer.
+
+    Example:
+
+    >>> from keras_logogan.datasets import load_icons, make_dataset
+    >>> dataset = make_dataset(load_icons(32), batch_size=128, seed=0)
+    >>> batch = next(iter(dataset))
+    >>> tuple(batch.shape), batch.dtype.name
+    ((128, 32, 32, 3), 'float32')
+    """
+    images = _validate_images(images)
+    batch_size = _validate_batch_size(batch_size)
+
+    dataset = tf.data.Dataset.from_tensor_slices(images)
+    dataset = dataset.map(_scale_to_unit_range, num_parallel_calls=tf.data.AUTOTUNE)
+    if cache:
+        dataset = dataset.cache()
+
+    # Shuffle before repeat so that every epoch is a full permutation.
+    if shuffle:
+        dataset = dataset.shuffle(
+            buffer_size=len(images), seed=seed, reshuffle_each_iteration=True
+        )
+    if repeat:
+        dataset = dataset.repeat()
+
+    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _scale_to_unit_range(image):
+    """Map a uint8 image tensor in [0, 255] to float32 in [-1, 1]."""
+    return tf.cast(image, tf.float32) / 127.5 - 1.0
+
+
+def _validate_images(images):
+    """Return `images` as a numpy array, or raise ValueError if it is not valid."""
+    images = np.asarray(images)
+
+    if images.ndim != 4:
+        raise ValueError(
+            "Expected images of shape (N, height, width, channels). "
+            f"Received: shape={images.shape}. Add a batch axis with "
+            "`images[None]` for one image, or a channel axis with "
+            "`images[..., None]` for grayscale images of shape (N, height, width)."
+        )
+    if images.dtype != np.uint8:
+        raise ValueError(
+            "Expected uint8 images with values in [0, 255]. "
+            f"Received: dtype={images.dtype}. Pass uint8 0-255 images, or convert "
+            'float images in [0, 1] with `(x * 255).astype("uint8")`.'
+        )
+    if images.shape[-1] not in (1, 3):
+        raise ValueError(
+            "Expected 1 (grayscale) or 3 (RGB) channels on the last axis. "
+            f"Received: shape={images.shape}. Put channels last, and drop an "
+            "alpha channel with `images[..., :3]`."
+        )
+    if len(images) == 0:
+        raise ValueError(
+            f"Expected at least one image. Received: shape={images.shape}. "
+            "Check the slice or filter that produced the array."
+        )
+    return images
+
+
+def _validate_batch_size(batch_size):
+    """Return `batch_size` as an int, or raise ValueError if it is not positive."""
+    error = ValueError(
+        f"Invalid batch_size: {batch_size!r}. Expected a positive integer."
+    )
+    if isinstance(batch_size, bool):
+        raise error
+    try:
+        size = operator.index(batch_size)
+    except TypeError:
+        raise error from None
+    if size < 1:
+        raise error
+    return size
