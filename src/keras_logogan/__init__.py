@@ -1,9 +1,40 @@
-"""keras-logogan: train GANs that make logo images, with Keras 3 on any backend."""
+"""keras-logogan: train GANs that make logo images, with Keras 3 on any backend.
 
-from keras_logogan import architectures
-from keras_logogan import callbacks
-from keras_logogan import losses
-from keras_logogan.images import make_grid
-from keras_logogan.images import save_grid
-from keras_logogan.models import LogoGAN
+The public names load on first use, so `import keras_logogan` does not import
+Keras. That lets the command line set `KERAS_BACKEND` from `--backend` before
+Keras picks its backend.
+
+Example:
+>>> from keras_logogan import LogoGAN
+>>> LogoGAN(image_size=16, width=8).generate(2, seed=0).shape
+(2, 16, 16, 3)
+"""
+
+import importlib
+
 from keras_logogan.version import __version__
+
+_LAZY_ATTRIBUTES = {
+    "LogoGAN": ("keras_logogan.models", "LogoGAN"),
+    "make_grid": ("keras_logogan.images", "make_grid"),
+    "save_grid": ("keras_logogan.images", "save_grid"),
+}
+_LAZY_MODULES = ("architectures", "callbacks", "datasets", "images", "losses", "models")
+
+__all__ = ["__version__", *_LAZY_ATTRIBUTES, *_LAZY_MODULES]
+
+
+def __getattr__(name):
+    if name in _LAZY_ATTRIBUTES:
+        module_name, attribute = _LAZY_ATTRIBUTES[name]
+        value = getattr(importlib.import_module(module_name), attribute)
+    elif name in _LAZY_MODULES:
+        value = importlib.import_module(f"keras_logogan.{name}")
+    else:
+        raise AttributeError(f"module 'keras_logogan' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(__all__)

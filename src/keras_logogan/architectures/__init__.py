@@ -8,7 +8,14 @@ from keras_logogan.architectures.hobby import hobby_generator
 ARCHITECTURES = ("dcgan", "hobby")
 
 
-def build_networks(architecture="dcgan", image_size=32, channels=3, latent_dim=128, width=64):
+def build_networks(
+    architecture="dcgan",
+    image_size=32,
+    channels=3,
+    latent_dim=128,
+    width=32,
+    discriminator_normalization="batch",
+):
     """Build a matching `(generator, discriminator)` pair by architecture name.
 
     Args:
@@ -18,7 +25,10 @@ def build_networks(architecture="dcgan", image_size=32, channels=3, latent_dim=1
         image_size: int, default 32.
         channels: int, default 3.
         latent_dim: int, default 128.
-        width: int, default 64. Base filter count of the DCGAN pair.
+        width: int, default 32. Base filter count of the DCGAN pair.
+        discriminator_normalization: str, default "batch". "batch", "layer"
+            or "none" for the DCGAN discriminator; use "layer" or "none" with
+            `WassersteinGPLoss`. The "hobby" discriminator has none.
 
     Returns:
         A tuple `(generator, discriminator)` of functional `keras.Model`s.
@@ -28,7 +38,9 @@ def build_networks(architecture="dcgan", image_size=32, channels=3, latent_dim=1
     """
     if architecture == "dcgan":
         generator = dcgan_generator(image_size, channels, latent_dim, width)
-        discriminator = dcgan_discriminator(image_size, channels, width)
+        discriminator = dcgan_discriminator(
+            image_size, channels, width, normalization=discriminator_normalization
+        )
     elif architecture == "hobby":
         generator = hobby_generator(image_size, channels, latent_dim)
         discriminator = hobby_discriminator(image_size, channels)

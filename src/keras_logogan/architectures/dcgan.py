@@ -50,7 +50,7 @@ def dcgan_generator(
     image_size=32,
     channels=3,
     latent_dim=128,
-    width=64,
+    width=32,
     max_width=512,
     name="generator",
 ):
@@ -65,7 +65,7 @@ def dcgan_generator(
         image_size: int, default 32. Output side in pixels, a power of two.
         channels: int, default 3. 3 for RGB, 1 for grayscale.
         latent_dim: int, default 128. Size of the latent vector.
-        width: int, default 64. Filters of the last hidden block; earlier
+        width: int, default 32. Filters of the last hidden block; earlier
             blocks have 2, 4, ... times as many, capped at `max_width`.
         max_width: int, default 512.
         name: str, default "generator".
@@ -115,7 +115,7 @@ def _normalization(kind, name):
 def dcgan_discriminator(
     image_size=32,
     channels=3,
-    width=64,
+    width=32,
     max_width=512,
     normalization="batch",
     dropout=0.0,
@@ -131,7 +131,7 @@ def dcgan_discriminator(
     Args:
         image_size: int, default 32. Input side in pixels, a power of two.
         channels: int, default 3.
-        width: int, default 64. Filters of the first block.
+        width: int, default 32. Filters of the first block.
         max_width: int, default 512.
         normalization: str, default "batch". One of "batch", "layer" or
             "none". Use "layer" or "none" with `WassersteinGPLoss`.

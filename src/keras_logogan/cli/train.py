@@ -1,0 +1,490 @@
+"""`logogan train`: train a LogoGAN and write a run folder."""
+
+import datetime
+import os
+import platform
+import shlex
+import sys
+import tempfile
+
+import numpy as np
+
+from keras_logogan.cli import common
+
+# Copies of `keras_logogan.losses.LOSSES` and
+# `keras_logogan.architectures.ARCHITECTURES`. Importing those modules would
+# import Keras before `--backend` is read. tests/test_cli.py checks that the
+# copies match.
+LOSS_NAMES = ("non_saturating", "hinge", "least_squares", "wasserstein_gp")
+ARCHITECTURE_NAMES = ("dcgan", "hobby")
+DEFAULT_LATENT_DIMS = {"dcgan": 128, "hobby": 100}
+HOBBY_IMAGE_SIZE = 32
+
+ICONS = "icons"
+GRID_SCALE = 2
+
+DESCRIPTION = """\
+Train a GAN on logo images and write a run folder containing:
+  run_config.json         resolved options, versions, data size and start time
+  metrics.csv             per-epoch d_loss, g_loss, real_accuracy,
+                          fake_accuracy, seconds and images_per_second
+  samples/epoch_NNNN.png  grids of the same latents after each saved epoch
+  samples/final.png       the same grid from the finished model
+  model.keras             the trained model, for `logogan sample`
+"""
+
+EPILOG = """\
+example:
+  logogan train --epochs 20 --output runs/first
+  logogan sample --model runs/first/model.keras --output logos.png
+"""
+
+
+def add_parser(subparsers):
+    """Add the `train` subcommand to `subparsers` and return its parser."""
+    parser = subparsers.add_parser(
+        "train",
+        help="train a GAN and save the model, metrics and sample grids",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=common.HelpFormatter,
+    )
+
+    data = parser.add_argument_group("data")
+    data.add_argument(
+        "--data",
+        default=ICONS,
+        metavar="{icons,PATH}",
+        help="training images: 'icons' for the logos shipped with the package, or "
+        "the path of a .npy file, or of a .npz file containing an array named "
+        "'images' or a single array. The array must be uint8 with shape "
+        "(N, height, width, channels), 1 or 3 channels, and height and width "
+        "equal to --image-size (default: %(default)s)",
+    )
+    data.add_argument(
+        "--image-size",
+        type=common.image_size,
+        default=32,
+        metavar="PIXELS",
+        help="image height and width in pixels, a power of two of at least 8 "
+        "(default: %(default)s)",
+    )
+    data.add_argument(
+        "--grayscale",
+        action="store_true",
+        help="train on 1-channel grayscale images, converting RGB data with ITU-R "
+        "BT.601 luma (default: RGB)",
+    )
+    data.add_argument(
+        "--limit",
+        type=common.positive_int,
+        default=None,
+        metavar="N",
+        help="use only the first N images, for quick runs (default: all images)",
+    )
+
+    model = parser.add_argument_group("model")
+    model.add_argument(
+        "--architecture",
+        choices=ARCHITECTURE_NAMES,
+        default="dcgan",
+        help="network pair: 'dcgan' for any power-of-two size, 'hobby' for the "
+        "fixed 32 px layer stack, which ignores --width (default: %(default)s)",
+    )
+    model.add_argument(
+        "--width",
+        type=common.positive_int,
+        default=32,
+        metavar="FILTERS",
+        help="base number of convolution filters of the dcgan networks (default: %(default)s)",
+    )
+    model.add_argument(
+        "--latent-dim",
+        type=common.positive_int,
+        default=None,
+        metavar="N",
+        help="length of the latent vector the generator reads (default: "
+        f"{DEFAULT_LATENT_DIMS['dcgan']} for dcgan, {DEFAULT_LATENT_DIMS['hobby']} for hobby)",
+    )
+
+    training = parser.add_argument_group("training")
+    training.add_argument(
+        "--loss",
+        choices=LOSS_NAMES,
+        default="non_saturating",
+        help="adversarial loss. With wasserstein_gp the dcgan discriminator uses "
+        "layer normalization instead of batch normalization, because the "
+        "gradient penalty is taken per image (default: %(default)s)",
+    )
+    training.add_argument(
+        "--epochs",
+        type=common.positive_int,
+        default=30,
+        metavar="N",
+        help="passes over the training images (default: %(default)s)",
+    )
+    training.add_argument(
+        "--batch-size",
+        type=common.positive_int,
+        default=32,
+        metavar="N",
+        help="images per training step (default: %(default)s)",
+    )
+    training.add_argument(
+        "--discriminator-steps",
+        type=common.positive_int,
+        default=1,
+        metavar="N",
+        help="discriminator updates per generator update, usually 5 with "
+        "wasserstein_gp (default: %(default)s)",
+    )
+    training.add_argument(
+        "--learning-rate",
+        type=common.positive_float,
+        default=2e-4,
+        metavar="RATE",
+        help="Adam learning rate of both networks (default: %(default)s)",
+    )
+    training.add_argument(
+        "--beta-1",
+        type=common.unit_interval_float,
+        default=0.5,
+        metavar="BETA",
+        help="Adam beta_1, the decay rate of the first moment, for both networks "
+        "(default: %(default)s)",
+    )
+    training.add_argument(
+        "--seed",
+        type=common.non_negative_int,
+        default=0,
+        metavar="N",
+        help="random seed of the weight initialization, the data order, the "
+        "training latents and the sample grid latents (default: %(default)s)",
+    )
+
+    output = parser.add_argument_group("output")
+    output.add_argument(
+        "--output",
+        default=None,
+        metavar="FOLDER",
+        help="run folder to create, which must not already contain a run "
+        "(default: runs/<UTC start time>, e.g. runs/20250131T120000Z)",
+    )
+    output.add_argument(
+        "--num-samples",
+        type=common.positive_int,
+        default=64,
+        metavar="N",
+        help="number of images in each sample grid (default: %(default)s)",
+    )
+    output.add_argument(
+        "--grid-every",
+        type=common.positive_int,
+        default=1,
+        metavar="EPOCHS",
+        help="save a sample grid every this many epochs (default: %(default)s)",
+    )
+    output.add_argument(
+        "--quiet",
+        action="store_true",
+        help="hide the per-epoch progress bar but still print the summary at the "
+        "end (default: progress bar shown)",
+    )
+    common.add_backend_option(output)
+    return parser
+
+
+def run(args, parser, argv):
+    """Run `logogan train` with parsed `args`, and return the exit status."""
+    _check_options(args, parser)
+    data_path = _check_data_path(args.data, parser)
+    started = datetime.datetime.now(datetime.timezone.utc)
+    output = _choose_output_folder(args.output, started, parser)
+
+    status = common.select_backend(args.backend, argv)
+    if status is not None:
+        return status
+
+    import keras
+
+    from keras_logogan.callbacks import SampleGridSaver
+    from keras_logogan.cli.training_callbacks import EpochTimer
+    from keras_logogan.cli.training_callbacks import MetricsCSVLogger
+    from keras_logogan.images import save_grid
+
+    images = _load_images(args, data_path, parser)
+
+    keras.utils.set_random_seed(args.seed)
+    gan = _build_gan(args, channels=images.shape[-1])
+    gan.compile(
+        generator_optimizer=keras.optimizers.Adam(args.learning_rate, beta_1=args.beta_1),
+        discriminator_optimizer=keras.optimizers.Adam(args.learning_rate, beta_1=args.beta_1),
+        loss=args.loss,
+        discriminator_steps=args.discriminator_steps,
+    )
+
+    samples_folder = os.path.join(output, "samples")
+    os.makedirs(samples_folder, exist_ok=True)
+    config = _run_config(args, argv, gan, images, data_path, output, started)
+    common.write_json_atomically(config, os.path.join(output, "run_config.json"))
+    if not args.quiet:
+        print(
+            f"Training on {len(images)} images of {images.shape[1]}x{images.shape[2]}x"
+            f"{images.shape[3]} with the {keras.config.backend()} backend. "
+            f"Run folder: {display_path(output)}"
+        )
+
+    grid_saver = SampleGridSaver(
+        samples_folder,
+        num_images=args.num_samples,
+        seed=args.seed,
+        every_epochs=args.grid_every,
+        scale=GRID_SCALE,
+    )
+    callbacks = [
+        # EpochTimer comes first so that its entries are in the logs dict
+        # when MetricsCSVLogger writes the row.
+        EpochTimer(images_per_epoch=len(images)),
+        MetricsCSVLogger(os.path.join(output, "metrics.csv")),
+        grid_saver,
+    ]
+    gan.fit(
+        images,
+        batch_size=args.batch_size,
+        epochs=args.epochs,
+        callbacks=callbacks,
+        verbose=0 if args.quiet else 1,
+    )
+
+    model_path = os.path.join(output, "model.keras")
+    save_model_atomically(gan, model_path)
+    final_grid = save_grid(
+        gan.generate(latents=grid_saver.latents),
+        os.path.join(samples_folder, "final.png"),
+        scale=GRID_SCALE,
+    )
+    _print_summary(output, model_path, final_grid)
+    return 0
+
+
+def _check_options(args, parser):
+    if args.architecture == "hobby" and args.image_size != HOBBY_IMAGE_SIZE:
+        parser.error(
+            f"argument --image-size: {args.image_size} does not work with "
+            f"--architecture hobby, whose layers make {HOBBY_IMAGE_SIZE} px images. "
+            f"Pass --image-size {HOBBY_IMAGE_SIZE}, or --architecture dcgan.",
+        )
+
+
+def _check_data_path(data, parser):
+    """Return None for the shipped icons, else the absolute path of a .npy or .npz file."""
+    if data == ICONS:
+        return None
+    accepted = (
+        "Pass 'icons' for the shipped logos, or a .npy or .npz file containing "
+        "a uint8 (N, height, width, channels) array."
+    )
+    if os.path.isdir(data):
+        parser.error(
+            f"argument --data: {data!r} is a folder. Folders of image files are "
+            f"not supported yet. {accepted}",
+        )
+    if not os.path.exists(data):
+        parser.error(f"argument --data: {data!r} was not found. {accepted}")
+    if not data.lower().endswith((".npy", ".npz")):
+        parser.error(
+            f"argument --data: {data!r} is not a .npy or .npz file. {accepted}",
+        )
+    return os.path.abspath(data)
+
+
+def _choose_output_folder(requested, started, parser):
+    """Return the absolute run folder, and exit with an error if it already contains a run."""
+    if requested is None:
+        base = os.path.join("runs", started.strftime("%Y%m%dT%H%M%SZ"))
+        folder, suffix = base, 1
+        # Two runs started in the same second get base, base-2, base-3, ...
+        while os.path.exists(folder):
+            suffix += 1
+            folder = f"{base}-{suffix}"
+        return os.path.abspath(folder)
+
+    if os.path.exists(requested) and not os.path.isdir(requested):
+        parser.error(
+            f"argument --output: {requested!r} is a file. Pass the path of a new "
+            "or empty folder.",
+        )
+    for name in ("run_config.json", "metrics.csv", "model.keras"):
+        if os.path.exists(os.path.join(requested, name)):
+            parser.error(
+                f"argument --output: {requested!r} already contains a run ({name}). "
+                "Pass a new folder, or move that run away first.",
+            )
+    return os.path.abspath(requested)
+
+
+def _load_images(args, data_path, parser):
+    """Load the training images as uint8 (N, size, size, channels), limited to --limit."""
+    if data_path is None:
+        from keras_logogan.datasets import load_icons
+
+        try:
+            images = load_icons(image_size=args.image_size, grayscale=args.grayscale)
+        except ValueError as error:
+            parser.error(
+                f"argument --image-size: the shipped icons do not load at "
+                f"{args.image_size} px ({error}). Pass a smaller --image-size, or "
+                f"a .npy file of {args.image_size} px images as --data."
+            )
+    else:
+        images = _load_array_file(data_path, args.data, parser)
+        _check_array(images, args, parser)
+        if args.grayscale and images.shape[-1] == 3:
+            images = rgb_to_grayscale(images)
+    if args.limit is not None:
+        images = images[: args.limit]
+    return images
+
+
+def _load_array_file(path, data_argument, parser):
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as error:
+        parser.error(
+            f"argument --data: {data_argument!r} could not be read as a NumPy file: "
+            f"{error}. Save the images with numpy.save or numpy.savez; object "
+            "arrays are rejected because loading them would run pickled code.",
+        )
+    if not isinstance(loaded, np.lib.npyio.NpzFile):
+        return loaded
+
+    with loaded:
+        names = list(loaded.files)
+        if "images" in names:
+            return loaded["images"]
+        if len(names) == 1:
+            return loaded[names[0]]
+    parser.error(
+        f"argument --data: {data_argument!r} contains the arrays {names}, and none is "
+        "named 'images'. Save the images under that name, e.g. "
+        "numpy.savez(path, images=images), or as the only array.",
+    )
+
+
+def _check_array(images, args, parser):
+    quoted_data = repr(args.data)
+    if images.dtype != np.uint8:
+        parser.error(
+            f"argument --data: {quoted_data} contains {images.dtype} values, but uint8 "
+            "pixels in [0, 255] are required. Convert them first, e.g. "
+            "numpy.clip(numpy.rint(images * 255), 0, 255).astype(numpy.uint8) "
+            "for floats in [0, 1].",
+        )
+    if images.ndim != 4 or images.shape[-1] not in (1, 3) or len(images) == 0:
+        parser.error(
+            f"argument --data: {quoted_data} has shape {images.shape}, but a non-empty "
+            "(N, height, width, channels) array with 1 or 3 channels is required.",
+        )
+    height, width = images.shape[1:3]
+    if (height, width) != (args.image_size, args.image_size):
+        parser.error(
+            f"argument --data: {quoted_data} contains {height}x{width} images, but "
+            f"--image-size is {args.image_size}. Pass --image-size {height} if the "
+            "images are square and a power of two in size, or resize them.",
+        )
+
+
+def rgb_to_grayscale(images):
+    """Convert uint8 RGB images to 1-channel uint8 with the ITU-R BT.601 luma weights."""
+    luma = images.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    return np.clip(np.rint(luma), 0, 255).astype(np.uint8)[..., np.newaxis]
+
+
+def _build_gan(args, channels):
+    from keras_logogan import LogoGAN
+
+    # The gradient penalty is computed per image, which batch normalization
+    # would mix across the batch.
+    normalization = "layer" if args.loss == "wasserstein_gp" else "batch"
+    return LogoGAN(
+        discriminator_normalization=normalization,
+        architecture=args.architecture,
+        image_size=args.image_size,
+        channels=channels,
+        latent_dim=args.latent_dim,
+        width=args.width,
+        seed=args.seed,
+    )
+
+
+def _run_config(args, argv, gan, images, data_path, output, started):
+    import keras
+
+    import keras_logogan
+
+    options = dict(vars(args))
+    options.pop("command", None)
+    options["latent_dim"] = gan.latent_dim
+    options["output"] = output
+    options["data"] = ICONS if data_path is None else data_path
+    options["backend"] = keras.config.backend()
+    return {
+        "command": "train",
+        "argv": list(argv),
+        "options": options,
+        "backend": keras.config.backend(),
+        "versions": {
+            "keras_logogan": keras_logogan.__version__,
+            "keras": keras.__version__,
+            keras.config.backend(): _backend_version(keras.config.backend()),
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+        },
+        "data": {
+            "num_images": int(len(images)),
+            "image_shape": list(images.shape[1:]),
+        },
+        "discriminator_normalization": gan.discriminator_normalization,
+        "started_at": started.isoformat(timespec="seconds"),
+    }
+
+
+def _backend_version(backend):
+    module = sys.modules.get(backend)
+    return getattr(module, "__version__", None)
+
+
+def save_model_atomically(model, path):
+    """Save `model` to `path` through a temporary .keras file in the same folder.
+
+    `os.replace` makes the new file appear at `path` at once, so an
+    interrupted save never leaves a truncated `model.keras`.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    # Keras requires the .keras suffix, so the temporary name ends with it.
+    handle, temporary = tempfile.mkstemp(prefix=".model-", suffix=".keras", dir=folder)
+    os.close(handle)
+    try:
+        model.save(temporary, overwrite=True)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+
+
+def _print_summary(output, model_path, final_grid):
+    print(f"Run folder: {display_path(output)}")
+    print(f"  model:        {display_path(model_path)}")
+    print(f"  metrics:      {display_path(os.path.join(output, 'metrics.csv'))}")
+    print(f"  sample grids: {display_path(os.path.join(output, 'samples'))}")
+    print(f"  final grid:   {display_path(final_grid)}")
+    print(f"  config:       {display_path(os.path.join(output, 'run_config.json'))}")
+    print("Next, generate new logos from the model:")
+    print(f"  logogan sample --model {shlex.quote(display_path(model_path))}")
+
+
+def display_path(path):
+    """Return `path` relative to the current working directory when it is inside it, else absolute."""
+    relative = os.path.relpath(path)
+    return os.path.abspath(path) if relative.startswith("..") else relative
