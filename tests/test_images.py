@@ -57,3 +57,13 @@ def test_failed_save_leaves_no_file(tmp_path, monkeypatch):
 def test_grid_rejects_non_image_arrays():
     with pytest.raises(ValueError, match="shape=\\(4, 4\\)"):
         make_grid(np.zeros((4, 4), np.uint8))
+
+
+def test_saved_grid_has_umask_permissions(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        path = save_grid(np.zeros((1, 4, 4, 3), np.uint8), tmp_path / "grid.png")
+    finally:
+        os.umask(previous)
+
+    assert os.stat(path).st_mode & 0o777 == 0o644

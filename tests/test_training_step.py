@@ -130,3 +130,22 @@ def test_fit_before_compile_says_what_to_do():
 
     with pytest.raises(RuntimeError, match="compile"):
         gan.fit(np.zeros((4, 16, 16, 3), np.uint8), epochs=1, verbose=0)
+
+
+def test_evaluate_and_validation_data(make_gan, logo_images):
+    gan = make_gan()
+    train, held_out = logo_images[:32], logo_images[32:48]
+    before = variable_values(gan.trainable_variables)
+
+    results = gan.evaluate(held_out, batch_size=16, verbose=0, return_dict=True)
+
+    assert sorted(results) == sorted(METRIC_NAMES)
+    assert all(np.isfinite(value) for value in results.values())
+    unchanged = variable_values(gan.trainable_variables)
+    assert all(np.array_equal(b, a) for b, a in zip(before, unchanged))
+
+    floats = held_out.astype("float32") / 127.5 - 1.0
+    history = gan.fit(train, batch_size=16, epochs=1, verbose=0, validation_data=(floats,))
+    assert sorted(history.history) == sorted(
+        list(METRIC_NAMES) + [f"val_{name}" for name in METRIC_NAMES]
+    )

@@ -2,10 +2,11 @@
 
 import math
 import os
-import tempfile
 
 import numpy as np
 from PIL import Image
+
+from keras_logogan.atomic_files import atomic_path
 
 
 def to_uint8(images):
@@ -113,15 +114,7 @@ def save_grid(images, path, columns=None, padding=2, scale=1):
         )
 
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(suffix=".png.tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as stream:
+    with atomic_path(path) as temporary:
+        with open(temporary, "wb") as stream:
             picture.save(stream, format="PNG")
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
     return path

@@ -5,6 +5,7 @@ import os
 import keras
 import numpy as np
 
+from keras_logogan.atomic_files import atomic_path
 from keras_logogan.images import save_grid
 
 
@@ -74,7 +75,8 @@ class SampleGridSaver(keras.callbacks.Callback):
             if latents.shape == (self.num_images, self.model.latent_dim):
                 return latents
         latents = self.model.sample_latents(self.num_images, self.seed)
-        np.save(path, latents, allow_pickle=False)
+        with atomic_path(path, suffix=".npy") as temporary:
+            np.save(temporary, latents, allow_pickle=False)
         return latents
 
     def on_epoch_end(self, epoch, logs=None):

@@ -10,7 +10,8 @@ import math
 import os
 import subprocess
 import sys
-import tempfile
+
+from keras_logogan.atomic_files import atomic_path
 
 BACKENDS = ("tensorflow", "jax", "torch")
 
@@ -161,14 +162,7 @@ def relaunch_with_backend(requested, loaded_backend, argv):
 
 def write_json_atomically(data, path):
     """Write `data` as indented JSON to `path` through a temporary file and a rename."""
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(suffix=".json.tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+    with atomic_path(path) as temporary:
+        with open(temporary, "w", encoding="utf-8") as stream:
             json.dump(data, stream, indent=2, sort_keys=True)
             stream.write("\n")
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise

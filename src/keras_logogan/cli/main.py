@@ -4,6 +4,7 @@ The subcommands import Keras only after parsing, so that `--backend` can set
 `KERAS_BACKEND` before Keras is imported.
 """
 
+import os
 import sys
 
 from keras_logogan.cli import common
@@ -53,6 +54,9 @@ def main(argv=None):
     error to stderr and raise `SystemExit(2)`, as argparse does.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
+    # TensorFlow's C++ start-up lines (CUDA probing, oneDNN notices) bury the
+    # progress bar; Python-level errors still surface. Users may set it lower.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     parser, command_parsers = build_parsers()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -5,10 +5,10 @@ import os
 import platform
 import shlex
 import sys
-import tempfile
 
 import numpy as np
 
+from keras_logogan.atomic_files import atomic_path
 from keras_logogan.cli import common
 
 # Copies of `keras_logogan.losses.LOSSES` and
@@ -460,17 +460,9 @@ def save_model_atomically(model, path):
     `os.replace` makes the new file appear at `path` at once, so an
     interrupted save never leaves a truncated `model.keras`.
     """
-    folder = os.path.dirname(os.path.abspath(path))
     # Keras requires the .keras suffix, so the temporary name ends with it.
-    handle, temporary = tempfile.mkstemp(prefix=".model-", suffix=".keras", dir=folder)
-    os.close(handle)
-    try:
+    with atomic_path(path, suffix=".keras") as temporary:
         model.save(temporary, overwrite=True)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
 
 
 def _print_summary(output, model_path, final_grid):

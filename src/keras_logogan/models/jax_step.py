@@ -175,3 +175,34 @@ def train_step(gan, state, data):
     optimizer_values[g_slice] = g_optimizer_values
     optimizer_values[d_slice] = d_optimizer_values
     return logs, (trainable, non_trainable, optimizer_values, metrics_values)
+
+
+def test_step(gan, state, data):
+    """Measure both losses and accuracies on one batch in inference mode, as pure functions."""
+    trainable, non_trainable, metrics_values = state
+    non_trainable = list(non_trainable)
+    layout = gan._jax_state_layout()
+    g_trainable = _take(trainable, layout.generator_trainable)
+    d_trainable = _take(trainable, layout.discriminator_trainable)
+    g_non_trainable = _take(non_trainable, layout.generator_non_trainable)
+    d_non_trainable = _take(non_trainable, layout.discriminator_non_trainable)
+
+    real = step_utils.real_images(data)
+    seed_values = _take(non_trainable, layout.seed)
+    mapping = list(zip([gan.seed_generator.state], seed_values))
+    with keras.StatelessScope(state_mapping=mapping) as scope:
+        latents = keras.random.normal((ops.shape(real)[0], gan.latent_dim), seed=gan.seed_generator)
+    _put(non_trainable, layout.seed, [scope.get_current_value(gan.seed_generator.state)])
+
+    fake, _ = gan.generator.stateless_call(g_trainable, g_non_trainable, latents, training=False)
+    real_logits, _ = gan.discriminator.stateless_call(
+        d_trainable, d_non_trainable, real, training=False
+    )
+    fake_logits, _ = gan.discriminator.stateless_call(
+        d_trainable, d_non_trainable, fake, training=False
+    )
+    d_loss, g_loss = step_utils.evaluation_losses(gan, real_logits, fake_logits)
+    logs, metrics_values = _update_metrics(
+        gan, metrics_values, d_loss, g_loss, real_logits, fake_logits
+    )
+    return logs, (trainable, non_trainable, metrics_values)

@@ -243,6 +243,15 @@ class LogoGAN(keras.Model):
         """Train both networks on one batch; see `keras_logogan.models.*_step`."""
         return self._train_step_module.train_step(self, *args)
 
+    def test_step(self, *args):
+        """Measure the metrics on one batch for `evaluate()` and validation data.
+
+        Both networks run in inference mode and nothing is updated. `d_loss`
+        leaves out any gradient penalty, so it is comparable across losses'
+        settings but lower than the training `d_loss` of "wasserstein_gp".
+        """
+        return self._train_step_module.test_step(self, *args)
+
     def _jax_state_layout(self):
         if self._state_layout is None:
             self._state_layout = self._train_step_module.StateLayout(self)

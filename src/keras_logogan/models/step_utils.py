@@ -44,6 +44,12 @@ def draw_noise(gan, batch_size):
     }
 
 
+def evaluation_losses(gan, real_logits, fake_logits):
+    """Return `(d_loss, g_loss)` for evaluation, without any gradient penalty."""
+    d_loss = gan.loss.discriminator_loss(real_logits, fake_logits)
+    return d_loss, gan.loss.generator_loss(fake_logits)
+
+
 def interpolate(real, fake, mix):
     """Return random points on the lines between real and generated images."""
     return mix * real + (1.0 - mix) * fake

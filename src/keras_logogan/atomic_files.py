@@ -1,0 +1,48 @@
+"""Atomic file writes: a temporary file in the target folder, then a rename.
+
+`os.replace` within one folder swaps the new file in at once, so a crash
+never leaves a half-written grid, checkpoint or config at the target path.
+"""
+
+import contextlib
+import os
+import tempfile
+
+
+def _current_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def atomic_path(path, suffix=""):
+    """Yield a temporary path to write; on success, move it to `path`.
+
+    The temporary file sits beside `path` and ends with `suffix` (Keras, for
+    one, requires ".keras"). On success it gets the permissions of a newly
+    created file under the current umask, instead of `mkstemp`'s 0600, and
+    replaces `path`. On any exception it is deleted and `path` is untouched.
+
+    Example:
+    >>> import pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "note.txt"
+    >>> with atomic_path(target) as temporary:
+    ...     _ = pathlib.Path(temporary).write_text("done")
+    >>> target.read_text()
+    'done'
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    name = os.path.basename(path)
+    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=suffix or ".tmp", dir=folder)
+    os.close(handle)
+    try:
+        yield temporary
+        os.chmod(temporary, 0o666 & ~_current_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
