@@ -50,6 +50,21 @@ def evaluation_losses(gan, real_logits, fake_logits):
     return d_loss, gan.loss.generator_loss(fake_logits)
 
 
+def stateful_test_step(gan, data):
+    """Measure both losses and accuracies on one batch in inference mode.
+
+    It reads and writes Keras variables directly (the seed and the metric
+    trackers), which suits TensorFlow and PyTorch; JAX has its own version.
+    """
+    real = real_images(data)
+    latents = keras.random.normal((ops.shape(real)[0], gan.latent_dim), seed=gan.seed_generator)
+    fake = gan.generator(latents, training=False)
+    real_logits = gan.discriminator(real, training=False)
+    fake_logits = gan.discriminator(fake, training=False)
+    d_loss, g_loss = evaluation_losses(gan, real_logits, fake_logits)
+    return update_metrics(gan, d_loss, g_loss, real_logits, fake_logits)
+
+
 def interpolate(real, fake, mix):
     """Return random points on the lines between real and generated images."""
     return mix * real + (1.0 - mix) * fake

@@ -1,7 +1,6 @@
 """The GAN training step for the TensorFlow backend (one gradient tape per network)."""
 
 import tensorflow as tf
-import keras
 from keras import ops
 
 from keras_logogan.models import step_utils
@@ -56,12 +55,5 @@ def train_step(gan, data):
     return step_utils.update_metrics(gan, d_loss, g_loss, real_logits, fake_logits)
 
 
-def test_step(gan, data):
-    """Measure both losses and accuracies on one batch in inference mode, updating nothing."""
-    real = step_utils.real_images(data)
-    latents = keras.random.normal((ops.shape(real)[0], gan.latent_dim), seed=gan.seed_generator)
-    fake = gan.generator(latents, training=False)
-    real_logits = gan.discriminator(real, training=False)
-    fake_logits = gan.discriminator(fake, training=False)
-    d_loss, g_loss = step_utils.evaluation_losses(gan, real_logits, fake_logits)
-    return step_utils.update_metrics(gan, d_loss, g_loss, real_logits, fake_logits)
+# Evaluation needs no gradients, so the shared stateful step serves this backend.
+test_step = step_utils.stateful_test_step
