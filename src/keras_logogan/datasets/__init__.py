@@ -1,6 +1,34 @@
-"""Logo images shipped with the package and `tf.data` input pipelines."""
+"""Logo image datasets: shipped icons, image folders, LLD files and `tf.data` pipelines.
 
-from keras_logogan.datasets.icons import load_icons
-from keras_logogan.datasets.pipeline import make_dataset
+The names load on first use. `make_dataset` imports TensorFlow, and the file
+loaders (`image_folder`, `load_lld`) do not, so the command line can read
+image files before it picks a Keras backend.
+"""
 
-__all__ = ["load_icons", "make_dataset"]
+import importlib
+
+_LAZY_ATTRIBUTES = {
+    "load_icons": "keras_logogan.datasets.icons",
+    "make_dataset": "keras_logogan.datasets.pipeline",
+    "image_folder": "keras_logogan.datasets.image_folder",
+    "ImageLoadReport": "keras_logogan.datasets.image_folder",
+    "load_lld": "keras_logogan.datasets.lld",
+    "lld_label_keys": "keras_logogan.datasets.lld",
+    "load_numpy_pickle": "keras_logogan.datasets.safe_pickle",
+    "UnsafePickleError": "keras_logogan.datasets.safe_pickle",
+    "inspect_images": "keras_logogan.datasets.inspection",
+}
+
+__all__ = sorted(_LAZY_ATTRIBUTES)
+
+
+def __getattr__(name):
+    if name not in _LAZY_ATTRIBUTES:
+        raise AttributeError(f"module 'keras_logogan.datasets' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY_ATTRIBUTES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(__all__)
