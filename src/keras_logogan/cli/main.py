@@ -54,8 +54,9 @@ def main(argv=None):
     error to stderr and raise `SystemExit(2)`, as argparse does.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
-    # TensorFlow's C++ start-up lines (CUDA probing, oneDNN notices) bury the
-    # progress bar; Python-level errors still surface. Users may set it lower.
+    # Hide TensorFlow's C++ log lines (CUDA probing, graph-optimizer notices),
+    # which bury the progress bar; Python errors still surface. NOTE: TF 2.21
+    # prints two or three lines while loading whatever this is set to.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     parser, command_parsers = build_parsers()
     args = parser.parse_args(argv)
