@@ -318,7 +318,7 @@ def _missing_data(tmp_path):
 
 
 def _folder_data(tmp_path):
-    return ["train", "--data", str(tmp_path)], ["--data", repr(str(tmp_path)), "folder", ".npy"]
+    return ["train", "--data", str(tmp_path)], ["--data", repr(str(tmp_path)), "No usable image in the folder"]
 
 
 def _png_data(tmp_path):

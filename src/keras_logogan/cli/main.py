@@ -8,6 +8,7 @@ import os
 import sys
 
 from keras_logogan.cli import common
+from keras_logogan.cli import data
 from keras_logogan.cli import sample
 from keras_logogan.cli import train
 from keras_logogan.version import __version__
@@ -23,7 +24,7 @@ example:
   logogan sample --model runs/first/model.keras --output logos.png
 """
 
-SUBCOMMANDS = {"train": train, "sample": sample}
+SUBCOMMANDS = {"train": train, "sample": sample, "data": data}
 
 
 def build_parser():

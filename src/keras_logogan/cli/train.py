@@ -21,6 +21,14 @@ DEFAULT_LATENT_DIMS = {"dcgan": 128, "hobby": 100}
 HOBBY_IMAGE_SIZE = 32
 
 ICONS = "icons"
+ARRAY_SUFFIXES = (".npy", ".npz")
+# Files read by `keras_logogan.datasets.load_lld`, besides folders.
+IMAGE_FILE_SUFFIXES = (".zip", ".hdf5", ".h5", ".pkl", ".pickle")
+DATA_FORMS = (
+    "Pass 'icons' for the shipped logos, a folder or .zip file of images, an LLD "
+    ".hdf5 or .pkl file, or a .npy or .npz file containing a uint8 "
+    "(N, height, width, channels) array."
+)
 GRID_SCALE = 2
 
 DESCRIPTION = """\
@@ -55,9 +63,13 @@ def add_parser(subparsers):
         "--data",
         default=ICONS,
         metavar="{icons,PATH}",
-        help="training images: 'icons' for the logos shipped with the package, or "
-        "the path of a .npy file, or of a .npz file containing an array named "
-        "'images' or a single array. The array must be uint8 with shape "
+        help="training images: 'icons' for the logos shipped with the package; a "
+        "folder or .zip file of PNG, JPEG, GIF, BMP, WebP or ICO images, searched "
+        "recursively, resized to --image-size with the aspect ratio kept and "
+        "transparency on white, and cached in $KERAS_LOGOGAN_CACHE_DIR (default "
+        "~/.cache/keras_logogan); an LLD .hdf5 file (LLD-icon or LLD-logo) or "
+        "LLD-icon .pkl file; or a .npy file, or a .npz file containing an array "
+        "named 'images' or a single array, which must be uint8 with shape "
         "(N, height, width, channels), 1 or 3 channels, and height and width "
         "equal to --image-size (default: %(default)s)",
     )
@@ -277,24 +289,13 @@ def _check_options(args, parser):
 
 
 def _check_data_path(data, parser):
-    """Return None for the shipped icons, else the absolute path of a .npy or .npz file."""
+    """Return None for the shipped icons, else the absolute path of a folder or data file."""
     if data == ICONS:
         return None
-    accepted = (
-        "Pass 'icons' for the shipped logos, or a .npy or .npz file containing "
-        "a uint8 (N, height, width, channels) array."
-    )
-    if os.path.isdir(data):
-        parser.error(
-            f"argument --data: {data!r} is a folder. Folders of image files are "
-            f"not supported yet. {accepted}",
-        )
     if not os.path.exists(data):
-        parser.error(f"argument --data: {data!r} was not found. {accepted}")
-    if not data.lower().endswith((".npy", ".npz")):
-        parser.error(
-            f"argument --data: {data!r} is not a .npy or .npz file. {accepted}",
-        )
+        parser.error(f"argument --data: {data!r} was not found. {DATA_FORMS}")
+    if not os.path.isdir(data) and not data.lower().endswith(ARRAY_SUFFIXES + IMAGE_FILE_SUFFIXES):
+        parser.error(f"argument --data: {data!r} is not a folder or a supported file. {DATA_FORMS}")
     return os.path.abspath(data)
 
 
@@ -336,11 +337,14 @@ def _load_images(args, data_path, parser):
                 f"{args.image_size} px ({error}). Pass a smaller --image-size, or "
                 f"a .npy file of {args.image_size} px images as --data."
             )
-    else:
+    elif data_path.lower().endswith(ARRAY_SUFFIXES):
         images = _load_array_file(data_path, args.data, parser)
         _check_array(images, args, parser)
         if args.grayscale and images.shape[-1] == 3:
             images = rgb_to_grayscale(images)
+    else:
+        images = _load_image_files(data_path, args, parser)
+        _check_array(images, args, parser)
     if args.limit is not None:
         images = images[: args.limit]
     return images
@@ -369,6 +373,30 @@ def _load_array_file(path, data_argument, parser):
         "named 'images'. Save the images under that name, e.g. "
         "numpy.savez(path, images=images), or as the only array.",
     )
+
+
+def _load_image_files(path, args, parser):
+    """Decode a folder, a .zip archive or an LLD file at --image-size, reporting skipped files."""
+    import pickle
+
+    from keras_logogan.datasets.image_folders import image_folder
+    from keras_logogan.datasets.lld import load_lld
+
+    try:
+        if os.path.isdir(path) or path.lower().endswith(".zip"):
+            images, report = image_folder(
+                path, args.image_size, grayscale=args.grayscale, return_report=True
+            )
+            if report.skipped:
+                print(
+                    f"logogan train: {args.data}: {report.summary()}. "
+                    "Run `logogan data inspect` on it to list the skipped files.",
+                    file=sys.stderr,
+                )
+            return images
+        return load_lld(path, args.image_size, grayscale=args.grayscale, limit=args.limit)
+    except (OSError, ValueError, KeyError, pickle.UnpicklingError) as error:
+        parser.error(f"argument --data: {args.data!r} could not be loaded: {error}")
 
 
 def _check_array(images, args, parser):

@@ -10,8 +10,9 @@ import importlib
 _LAZY_ATTRIBUTES = {
     "load_icons": "keras_logogan.datasets.icons",
     "make_dataset": "keras_logogan.datasets.pipeline",
-    "image_folder": "keras_logogan.datasets.image_folder",
-    "ImageLoadReport": "keras_logogan.datasets.image_folder",
+    "image_folder": "keras_logogan.datasets.image_folders",
+    "ImageLoadReport": "keras_logogan.datasets.image_folders",
+    "NoUsableImagesError": "keras_logogan.datasets.image_folders",
     "load_lld": "keras_logogan.datasets.lld",
     "lld_label_keys": "keras_logogan.datasets.lld",
     "load_numpy_pickle": "keras_logogan.datasets.safe_pickle",
