@@ -9,6 +9,7 @@ import sys
 
 from keras_logogan.cli import common
 from keras_logogan.cli import data
+from keras_logogan.cli import interpolate
 from keras_logogan.cli import sample
 from keras_logogan.cli import train
 from keras_logogan.version import __version__
@@ -24,7 +25,7 @@ example:
   logogan sample --model runs/first/model.keras --output logos.png
 """
 
-SUBCOMMANDS = {"train": train, "sample": sample, "data": data}
+SUBCOMMANDS = {"train": train, "sample": sample, "data": data, "interpolate": interpolate}
 
 
 def build_parser():

@@ -5,15 +5,22 @@ import zipfile
 
 from keras_logogan.cli import common
 
+# Equal to `keras_logogan.hub.files.CONFIG_FILE`; `keras_logogan.hub` is
+# not imported here because it imports Keras.
+PRETRAINED_CONFIG_FILE = "config.json"
+
 DESCRIPTION = """\
-Load a model.keras file written by `logogan train`, generate new logos from
-random latents, and save them as one PNG grid. The same --seed gives the same
-logos.
+Load a model, generate new logos from random latents, and save them as one
+PNG grid. The same --seed gives the same logos. The model is a model.keras
+file written by `logogan train`, a folder written by `save_pretrained`, a
+shipped preset name, or a Hugging Face Hub id (namespace/name or
+hf://namespace/name).
 """
 
 EPILOG = """\
 example:
   logogan sample --model runs/first/model.keras --num-images 16 --output logos.png
+  logogan sample --model org/logo-gan --truncation 0.7 --output typical.png
 """
 
 
@@ -26,12 +33,7 @@ def add_parser(subparsers):
         epilog=EPILOG,
         formatter_class=common.HelpFormatter,
     )
-    parser.add_argument(
-        "--model",
-        required=True,
-        metavar="PATH",
-        help="model.keras file written by `logogan train` (required)",
-    )
+    add_model_option(parser)
     parser.add_argument(
         "--num-images",
         type=common.positive_int,
@@ -52,6 +54,7 @@ def add_parser(subparsers):
         metavar="PATH",
         help="PNG file to write, creating missing folders (default: %(default)s)",
     )
+    add_truncation_option(parser)
     parser.add_argument(
         "--columns",
         type=common.positive_int,
@@ -71,9 +74,34 @@ def add_parser(subparsers):
     return parser
 
 
+def add_model_option(parser):
+    """Add the required `--model` option, shared with `logogan interpolate`."""
+    parser.add_argument(
+        "--model",
+        required=True,
+        metavar="PATH|NAME",
+        help="model.keras file written by `logogan train`, folder written by "
+        "`save_pretrained`, preset name, or Hugging Face Hub id namespace/name "
+        "(required)",
+    )
+
+
+def add_truncation_option(parser):
+    """Add the `--truncation` option, shared with `logogan interpolate`."""
+    parser.add_argument(
+        "--truncation",
+        type=common.positive_float,
+        default=None,
+        metavar="BOUND",
+        help="truncation trick: draw latent components again until each is within "
+        "[-BOUND, BOUND]; lower values give more typical, less varied logos, e.g. "
+        "0.7 (default: no truncation)",
+    )
+
+
 def run(args, parser, argv):
     """Run `logogan sample` with parsed `args`, and return the exit status."""
-    _check_model_path(args.model, parser)
+    check_model_argument(args.model, parser)
     if not args.output.lower().endswith(".png"):
         parser.error(
             f"argument --output: {args.output!r} does not end in .png. The grid is "
@@ -86,24 +114,34 @@ def run(args, parser, argv):
 
     from keras_logogan.images import save_grid
 
-    gan = _load_gan(args.model, parser)
-    images = gan.generate(args.num_images, seed=args.seed)
+    gan = load_model_argument(args.model, parser)
+    images = gan.generate(args.num_images, seed=args.seed, truncation=args.truncation)
     path = save_grid(images, args.output, columns=args.columns, scale=args.scale)
     print(f"Saved {args.num_images} logos to {path}")
     return 0
 
 
-def _check_model_path(path, parser):
-    if not os.path.exists(path):
-        parser.error(
-            f"argument --model: {path!r} was not found. Pass the model.keras file "
-            "of a run, e.g. runs/<run>/model.keras.",
-        )
+def check_model_argument(path, parser):
+    """Exit with an error if `--model` names a missing .keras file or a folder without a model.
+
+    Other values that are not existing paths are preset names or Hub ids,
+    which `load_model_argument` resolves after Keras is imported.
+    """
     if os.path.isdir(path):
+        if os.path.isfile(os.path.join(path, PRETRAINED_CONFIG_FILE)):
+            return
         parser.error(
-            f"argument --model: {path!r} is a folder. Pass the model.keras file "
-            f"inside it, e.g. {os.path.join(path, 'model.keras')}.",
+            f"argument --model: {path!r} is a folder without {PRETRAINED_CONFIG_FILE}. "
+            f"Pass the model.keras file inside a run folder, e.g. "
+            f"{os.path.join(path, 'model.keras')}, or a folder written by `save_pretrained`.",
         )
+    if not os.path.exists(path):
+        if path.endswith(".keras"):
+            parser.error(
+                f"argument --model: {path!r} was not found. Pass the model.keras file "
+                "of a run, e.g. runs/<run>/model.keras.",
+            )
+        return
     # Keras reports a file that is not a zip archive as "File not found"
     # (checked with Keras 3.15), so this check comes first.
     if not path.endswith(".keras") or not zipfile.is_zipfile(path):
@@ -113,7 +151,21 @@ def _check_model_path(path, parser):
         )
 
 
-def _load_gan(path, parser):
+def load_model_argument(path, parser):
+    """Load the `--model` value: a .keras file, else a pretrained folder, preset or Hub id."""
+    if os.path.isfile(path):
+        return _load_keras_file(path, parser)
+
+    from keras_logogan import LogoGAN
+    from keras_logogan.hub import PretrainedError
+
+    try:
+        return LogoGAN.from_pretrained(path)
+    except PretrainedError as error:
+        parser.error(f"argument --model: {error}")
+
+
+def _load_keras_file(path, parser):
     """Load the model at `path` with Keras' safe mode on, and check that it is a LogoGAN."""
     import keras
 

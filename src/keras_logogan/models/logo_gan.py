@@ -8,6 +8,8 @@ import numpy as np
 from keras_logogan import losses as losses_lib
 from keras_logogan.architectures import build_networks
 from keras_logogan import images as images_io
+from keras_logogan import latents as latents_lib
+from keras_logogan.hub.presets import PresetsDescriptor
 from keras_logogan.log import logger
 from keras_logogan.models.optimizers import build_multi_optimizer
 from keras_logogan.models.optimizers import default_optimizer
@@ -306,7 +308,9 @@ class LogoGAN(keras.Model):
         rng = np.random.default_rng(seed)
         return rng.standard_normal((num_images, self.latent_dim), dtype=np.float32)
 
-    def generate(self, num_images=None, seed=None, latents=None, batch_size=256, dtype="uint8"):
+    def generate(
+        self, num_images=None, seed=None, latents=None, batch_size=256, dtype="uint8", truncation=None
+    ):
         """Generate images with the generator in inference mode.
 
         Args:
@@ -316,6 +320,11 @@ class LogoGAN(keras.Model):
             batch_size: int, default 256. Images per generator call.
             dtype: "uint8" (default) for [0, 255] images, or "float32" for
                 the generator's raw output in [-1, 1].
+            truncation: optional positive float. Truncation trick: latent
+                components whose magnitude exceeds it are drawn again, which
+                trades variety for typical images (0.5 to 1.0 is usual).
+                Applies to latents drawn from `seed`; cannot be combined
+                with `latents`. See `keras_logogan.latents`.
 
         Returns:
             A numpy array of shape `(N, image_size, image_size, channels)`.
@@ -326,7 +335,7 @@ class LogoGAN(keras.Model):
         >>> images.dtype, images.shape
         (dtype('uint8'), (8, 16, 16, 3))
         """
-        latents = self._resolve_latents(num_images, seed, latents)
+        latents = self._resolve_latents(num_images, seed, latents, truncation)
         if dtype not in ("uint8", "float32"):
             raise ValueError(f"`dtype` must be 'uint8' or 'float32'. Received: dtype={dtype!r}")
 
@@ -338,14 +347,24 @@ class LogoGAN(keras.Model):
         images = np.concatenate(batches, axis=0).astype(np.float32)
         return images if dtype == "float32" else images_io.to_uint8(images)
 
-    def _resolve_latents(self, num_images, seed, latents):
+    def _resolve_latents(self, num_images, seed, latents, truncation=None):
         if latents is None:
             if num_images is None or int(num_images) < 1:
                 raise ValueError(
                     "Pass `num_images` (a positive int) or `latents`. "
                     f"Received: num_images={num_images!r}"
                 )
+            if truncation is not None:
+                return latents_lib.truncated_normal_latents(
+                    int(num_images), self.latent_dim, truncation, seed
+                )
             return self.sample_latents(int(num_images), seed)
+        if truncation is not None:
+            raise ValueError(
+                "`truncation` applies to latents drawn from `seed`, not to `latents` "
+                "passed in. Truncate them first, e.g. with "
+                "`keras_logogan.latents.truncated_normal_latents`."
+            )
 
         latents = np.asarray(latents, dtype=np.float32)
         if latents.ndim != 2 or latents.shape[1] != self.latent_dim:
@@ -384,6 +403,177 @@ class LogoGAN(keras.Model):
             if isinstance(config.get(key), dict):
                 config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+    # Interpolation and pretrained models: the logic is in
+    # `keras_logogan.latents` and `keras_logogan.hub`.
+
+    def interpolate(self, start_seed, end_seed, steps=8, truncation=None, dtype="uint8"):
+        """Generate `steps` images along a spherical path between the latents of two seeds.
+
+        Args:
+            start_seed: int. Seed of the first latent, as in `generate`.
+            end_seed: int. Seed of the last latent.
+            steps: int, default 8. Number of images, at least 2, both ends
+                included.
+            truncation: optional positive float, as in `generate`.
+            dtype: "uint8" (default) or "float32", as in `generate`.
+
+        Returns:
+            A numpy array `(steps, image_size, image_size, channels)`. The
+            first image equals `generate(1, seed=start_seed)` and the last
+            `generate(1, seed=end_seed)`, with the same `truncation`.
+
+        Example:
+        >>> gan = LogoGAN(image_size=16, width=8)
+        >>> gan.interpolate(0, 1, steps=5).shape
+        (5, 16, 16, 3)
+        """
+        if not isinstance(steps, int) or steps < 2:
+            raise ValueError(f"`steps` must be an int of at least 2. Received: steps={steps!r}")
+        start = self._resolve_latents(1, start_seed, None, truncation)[0]
+        end = self._resolve_latents(1, end_seed, None, truncation)[0]
+        return self.generate(latents=latents_lib.slerp(start, end, steps), dtype=dtype)
+
+    presets = PresetsDescriptor()
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        name_or_path,
+        *,
+        revision=None,
+        cache_dir=None,
+        force_download=False,
+        token=None,
+        local_files_only=False,
+        load_discriminator=False,
+    ):
+        """Load a LogoGAN saved with `save_pretrained`, from a folder, a preset or the Hub.
+
+        Hub files go through the Hugging Face cache with
+        `huggingface_hub.hf_hub_download`, which honours `HF_ENDPOINT`,
+        `HF_HOME`, `HF_HUB_CACHE`, `HF_HUB_OFFLINE` and `HF_TOKEN`. Only
+        `config.json` and the weights files are read. Classes in the config
+        must be Keras built-ins or registered by keras-logogan, and nothing
+        is unpickled.
+
+        Args:
+            name_or_path: a folder written by `save_pretrained`; a shipped
+                preset name (see `LogoGAN.presets`); a Hub repository id
+                "namespace/name"; or "hf://namespace/name". An existing
+                folder wins over the other forms.
+            revision: optional str. Hub branch, tag or commit hash; default
+                "main".
+            cache_dir: optional path. Hub cache folder; default
+                `HF_HUB_CACHE`.
+            force_download: bool, default False. Download Hub files again
+                even if cached.
+            token: optional str or bool. Hub token; default `HF_TOKEN` or
+                the saved login.
+            local_files_only: bool, default False. Use only the Hub cache,
+                as `HF_HUB_OFFLINE=1` does.
+            load_discriminator: bool, default False. Also load the saved
+                discriminator; when False, the discriminator is built with
+                fresh weights.
+
+        Returns:
+            A `LogoGAN`, not compiled.
+
+        Raises:
+            keras_logogan.hub.PretrainedNotFoundError: no such folder,
+                preset, repository, revision or file.
+            keras_logogan.hub.OfflineCacheMissError: a Hub file is not
+                cached while offline.
+            keras_logogan.hub.IncompatibleConfigError: `config.json` is
+                invalid, too new, or names a class outside Keras and
+                keras-logogan.
+            keras_logogan.hub.WeightsFileError: a weights file is
+                truncated or corrupt.
+            keras_logogan.hub.WeightsMismatchError: a weights file does
+                not fit the networks in `config.json`.
+
+        Example:
+        >>> import tempfile
+        >>> folder = LogoGAN(image_size=16, width=8).save_pretrained(tempfile.mkdtemp())
+        >>> LogoGAN.from_pretrained(folder).generate(2, seed=0).shape
+        (2, 16, 16, 3)
+        """
+        from keras_logogan.hub.pretrained import from_pretrained
+
+        return from_pretrained(
+            name_or_path,
+            revision=revision,
+            cache_dir=cache_dir,
+            force_download=force_download,
+            token=token,
+            local_files_only=local_files_only,
+            load_discriminator=load_discriminator,
+        )
+
+    def save_pretrained(self, folder, *, include_discriminator=False, **card_options):
+        """Write this model to `folder` for `from_pretrained`; see `keras_logogan.hub.pretrained`.
+
+        Args:
+            folder: str or path-like, created if missing.
+            include_discriminator: bool, default False. Also save the
+                discriminator's weights, to continue training later.
+            **card_options: `license`, `description`, `training`, `metrics`
+                and `repo_name` for the model card.
+
+        Returns:
+            The folder path, as a str.
+        """
+        from keras_logogan.hub.pretrained import save_pretrained
+
+        return save_pretrained(
+            self, folder, include_discriminator=include_discriminator, **card_options
+        )
+
+    def push_to_hub(
+        self,
+        repo_id,
+        *,
+        commit_message="Upload LogoGAN",
+        private=None,
+        token=None,
+        branch=None,
+        create_pr=False,
+        include_discriminator=False,
+        **card_options,
+    ):
+        """Upload this model, as `save_pretrained` writes it, to a Hub model repository.
+
+        The repository is created if missing, and `branch` too.
+
+        Args:
+            repo_id: str. "namespace/name".
+            commit_message: str, default "Upload LogoGAN".
+            private: optional bool. Visibility of a newly created repository.
+            token: optional str. Hub token with write access; default
+                `HF_TOKEN` or the saved login.
+            branch: optional str. Branch to commit to; default "main".
+            create_pr: bool, default False. Open a pull request instead of
+                committing directly.
+            include_discriminator: bool, default False. As in
+                `save_pretrained`.
+            **card_options: as in `save_pretrained`.
+
+        Returns:
+            The `huggingface_hub.CommitInfo` of the upload.
+        """
+        from keras_logogan.hub.push import push_to_hub
+
+        return push_to_hub(
+            self,
+            repo_id,
+            commit_message=commit_message,
+            private=private,
+            token=token,
+            branch=branch,
+            create_pr=create_pr,
+            include_discriminator=include_discriminator,
+            **card_options,
+        )
 
 
 def _check_networks(generator, discriminator):
