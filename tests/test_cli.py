@@ -45,11 +45,24 @@ METRICS_COLUMNS = [
     "seconds",
     "images_per_second",
 ]
+# Written by the checks that `logogan train` turns on; 64 images are too few to
+# hold any out, so the held-out and memorisation values are absent.
+CHECK_COLUMNS = [
+    "d_real_accuracy",
+    "d_fake_accuracy",
+    "r_t",
+    "d_held_out_accuracy",
+    "overfit_gap",
+    "diversity_ratio",
+    "feature_diversity_ratio",
+    "duplicate_rate",
+]
+HELD_OUT_COLUMNS = ("d_held_out_accuracy", "overfit_gap")
 TRAIN_OPTIONS = [
     "--data", "--image-size", "--grayscale", "--limit", "--epochs", "--batch-size",
     "--loss", "--architecture", "--width", "--latent-dim", "--discriminator-steps",
     "--learning-rate", "--beta-1", "--output", "--seed", "--num-samples",
-    "--grid-every", "--backend", "--quiet",
+    "--grid-every", "--backend", "--quiet", "--held-out", "--check-every", "--no-checks",
 ]  # fmt: skip
 SAMPLE_OPTIONS = [
     "--model", "--num-images", "--seed", "--output", "--columns", "--scale", "--backend",
@@ -113,11 +126,14 @@ def test_train_leaves_no_temporary_files(trained_run):
 def test_train_metrics_csv_columns_and_rows(trained_run):
     columns, rows = read_metrics(trained_run["folder"])
 
-    assert columns == METRICS_COLUMNS
+    assert columns == METRICS_COLUMNS + CHECK_COLUMNS
     assert [row["epoch"] for row in rows] == ["0", "1"]
     for row in rows:
-        for column in METRICS_COLUMNS[1:]:
-            assert math.isfinite(float(row[column])), (column, row)
+        for column in METRICS_COLUMNS[1:] + CHECK_COLUMNS:
+            if column in HELD_OUT_COLUMNS:
+                assert row[column] == "NA", (column, row)
+            else:
+                assert math.isfinite(float(row[column])), (column, row)
         assert float(row["seconds"]) > 0
         assert float(row["images_per_second"]) > 0
 
@@ -151,7 +167,7 @@ def test_train_run_config_records_options(trained_run):
     assert config["backend"] == keras.config.backend()
     assert config["versions"]["keras"] == keras.__version__
     assert config["versions"]["keras_logogan"] == __version__
-    assert config["data"] == {"num_images": 64, "image_shape": [16, 16, 3]}
+    assert config["data"] == {"num_images": 64, "image_shape": [16, 16, 3], "num_held_out": 0}
     assert config["started_at"].endswith("+00:00")
 
 
@@ -239,7 +255,7 @@ def test_train_npy_file_grayscale_wasserstein(tmp_path):
     config = json.loads((folder / "run_config.json").read_text())
     assert config["options"]["data"] == str(tmp_path / "logos.npy")
     assert config["options"]["loss"] == "wasserstein_gp"
-    assert config["data"] == {"num_images": 32, "image_shape": [16, 16, 1]}
+    assert config["data"] == {"num_images": 32, "image_shape": [16, 16, 1], "num_held_out": 0}
     assert config["discriminator_normalization"] == "layer"
 
     model = keras.saving.load_model(folder / "model.keras")
@@ -363,6 +379,10 @@ BAD_INPUTS = {
     "negative_learning_rate": lambda _: (["train", "--learning-rate", "-1"], ["--learning-rate", "'-1'"]),
     "beta_1_of_one": lambda _: (["train", "--beta-1", "1"], ["--beta-1", "'1'", "[0, 1)"]),
     "unknown_backend": lambda _: (["train", "--backend", "numpy"], ["--backend", "'numpy'", "jax"]),
+    "held_out_too_large": lambda _: (
+        ["train", "--limit", "10", "--held-out", "9"],
+        ["--held-out", "9", "fewer than 2"],
+    ),
     "float_npy": _float_npy,
     "wrong_size_npy": _wrong_size_npy,
     "wrong_rank_npy": _wrong_rank_npy,
@@ -484,3 +504,30 @@ def test_backend_flag_runs_other_backend(tmp_path, capfd, monkeypatch):
     assert f"--backend {other} overrides KERAS_BACKEND={current}" in error
     assert "not a LogoGAN" in error
     assert keras.config.backend() == current
+
+
+def test_train_holds_out_images_for_memorization_check(tmp_path):
+    folder = tmp_path / "run"
+    options = [*TINY_TRAIN_OPTIONS, "--limit", "240", "--epochs", "1", "--quiet"]
+
+    status, _ = run_main(["train", *options, "--output", str(folder)])
+
+    assert status == 0
+    columns, rows = read_metrics(folder)
+    for column in ("near_copy_share", "exact_copy_rate", "d_held_out_accuracy", "overfit_gap"):
+        assert column in columns
+        assert math.isfinite(float(rows[0][column])), column
+    config = json.loads((folder / "run_config.json").read_text())
+    assert config["data"]["num_held_out"] == 12
+    assert config["data"]["num_images"] == 240
+
+
+def test_train_no_checks_keeps_base_columns(tmp_path):
+    folder = tmp_path / "run"
+    options = [*TINY_TRAIN_OPTIONS, "--epochs", "1", "--quiet", "--no-checks"]
+
+    status, _ = run_main(["train", *options, "--output", str(folder)])
+
+    assert status == 0
+    columns, _ = read_metrics(folder)
+    assert columns == METRICS_COLUMNS

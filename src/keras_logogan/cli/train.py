@@ -203,6 +203,31 @@ def add_parser(subparsers):
         "end (default: progress bar shown)",
     )
     common.add_backend_option(output)
+
+    monitoring = parser.add_argument_group("monitoring")
+    monitoring.add_argument(
+        "--held-out",
+        type=common.non_negative_int,
+        default=None,
+        metavar="N",
+        help="images kept out of training, to measure how far the discriminator "
+        "overfits and whether the generator copies training images (default: 5%% "
+        "of the images, at most 500, and none below 200 images)",
+    )
+    monitoring.add_argument(
+        "--check-every",
+        type=common.positive_int,
+        default=1,
+        metavar="EPOCHS",
+        help="measure discriminator accuracy, diversity and copying every this "
+        "many epochs; the values go to metrics.csv (default: %(default)s)",
+    )
+    monitoring.add_argument(
+        "--no-checks",
+        action="store_true",
+        help="turn off those measurements and the mode-collapse stop; a NaN loss "
+        "still stops the run (default: checks on)",
+    )
     return parser
 
 
@@ -219,12 +244,14 @@ def run(args, parser, argv):
 
     import keras
 
+    from keras_logogan.callbacks import NaNGuard
     from keras_logogan.callbacks import SampleGridSaver
     from keras_logogan.cli.training_callbacks import EpochTimer
     from keras_logogan.cli.training_callbacks import MetricsCSVLogger
     from keras_logogan.images import save_grid
 
     images = _load_images(args, data_path, parser)
+    train_images, held_out_images = split_held_out(images, args.held_out, args.seed, parser)
 
     keras.utils.set_random_seed(args.seed)
     gan = _build_gan(args, channels=images.shape[-1])
@@ -238,11 +265,13 @@ def run(args, parser, argv):
     samples_folder = os.path.join(output, "samples")
     os.makedirs(samples_folder, exist_ok=True)
     config = _run_config(args, argv, gan, images, data_path, output, started)
+    config["data"]["num_held_out"] = 0 if held_out_images is None else len(held_out_images)
     common.write_json_atomically(config, os.path.join(output, "run_config.json"))
     if not args.quiet:
         print(
-            f"Training on {len(images)} images of {images.shape[1]}x{images.shape[2]}x"
-            f"{images.shape[3]} with the {keras.config.backend()} backend. "
+            f"Training on {len(train_images)} images of {images.shape[1]}x{images.shape[2]}x"
+            f"{images.shape[3]} ({config['data']['num_held_out']} held out for the checks) "
+            f"with the {keras.config.backend()} backend. "
             f"Run folder: {display_path(output)}"
         )
 
@@ -253,15 +282,19 @@ def run(args, parser, argv):
         every_epochs=args.grid_every,
         scale=GRID_SCALE,
     )
+    monitors, monitor_columns = _monitoring_callbacks(args, train_images, held_out_images)
     callbacks = [
-        # EpochTimer comes first so that its entries are in the logs dict
-        # when MetricsCSVLogger writes the row.
-        EpochTimer(images_per_epoch=len(images)),
-        MetricsCSVLogger(os.path.join(output, "metrics.csv")),
+        # EpochTimer comes first so that it times training alone, and the
+        # monitors come before MetricsCSVLogger so their values are in the
+        # logs dict when it writes the row.
+        EpochTimer(images_per_epoch=len(train_images)),
+        NaNGuard(),
+        *monitors,
+        MetricsCSVLogger(os.path.join(output, "metrics.csv"), extra_columns=monitor_columns),
         grid_saver,
     ]
     gan.fit(
-        images,
+        train_images,
         batch_size=args.batch_size,
         epochs=args.epochs,
         callbacks=callbacks,
@@ -480,6 +513,59 @@ def _run_config(args, argv, gan, images, data_path, output, started):
 def _backend_version(backend):
     module = sys.modules.get(backend)
     return getattr(module, "__version__", None)
+
+
+def default_held_out_count(num_images):
+    """Return the default `--held-out` count: 5% of the images, at most 500, 0 below 200."""
+    if num_images < 200:
+        return 0
+    return min(500, num_images // 20)
+
+
+def split_held_out(images, held_out, seed, parser):
+    """Return `(train_images, held_out_images)`, holding out a seeded random subset.
+
+    `held_out_images` is None when nothing is held out.
+    """
+    count = default_held_out_count(len(images)) if held_out is None else held_out
+    if count == 0:
+        return images, None
+    if count > len(images) - 2:
+        parser.error(
+            f"argument --held-out: {count} leaves fewer than 2 of the {len(images)} "
+            "images for training. Pass a smaller number, or 0."
+        )
+    order = np.random.default_rng(seed).permutation(len(images))
+    return images[order[count:]], images[order[:count]]
+
+
+def _monitoring_callbacks(args, train_images, held_out_images):
+    """Return the measuring callbacks for `args` and the CSV columns they add."""
+    if args.no_checks:
+        return [], ()
+    from keras_logogan.callbacks import DiscriminatorAccuracy
+    from keras_logogan.callbacks import MemorizationMonitor
+    from keras_logogan.callbacks import ModeCollapseDetector
+    from keras_logogan.cli.training_callbacks import MONITOR_COLUMNS
+
+    every = args.check_every
+    monitors = [
+        DiscriminatorAccuracy(
+            real_images=train_images,
+            held_out_images=held_out_images,
+            seed=args.seed,
+            every_epochs=every,
+        ),
+        ModeCollapseDetector(train_images, seed=args.seed, every_epochs=every),
+    ]
+    names = ["discriminator_accuracy", "mode_collapse"]
+    if held_out_images is not None:
+        monitors.append(
+            MemorizationMonitor(train_images, held_out_images, seed=args.seed, every_epochs=every)
+        )
+        names.append("memorization")
+    columns = tuple(column for name in names for column in MONITOR_COLUMNS[name])
+    return monitors, columns
 
 
 def save_model_atomically(model, path):

@@ -12,6 +12,19 @@ from keras_logogan.models import METRIC_NAMES
 
 TIMING_NAMES = ("seconds", "images_per_second")
 
+# The per-epoch values each measuring callback writes into the logs.
+MONITOR_COLUMNS = {
+    "discriminator_accuracy": (
+        "d_real_accuracy",
+        "d_fake_accuracy",
+        "r_t",
+        "d_held_out_accuracy",
+        "overfit_gap",
+    ),
+    "mode_collapse": ("diversity_ratio", "feature_diversity_ratio", "duplicate_rate"),
+    "memorization": ("near_copy_share", "exact_copy_rate", "nearest_distance_ratio"),
+}
+
 
 class EpochTimer(keras.callbacks.Callback):
     """Add `seconds` and `images_per_second` to the logs at the end of each epoch.
@@ -43,7 +56,9 @@ class EpochTimer(keras.callbacks.Callback):
 
 
 class MetricsCSVLogger(keras.callbacks.CSVLogger):
-    """`CSVLogger` with the fixed columns epoch, the GAN metrics, seconds and images_per_second.
+    """`CSVLogger` with fixed columns: epoch, the GAN metrics, the timings, then `extra_columns`.
+
+    An epoch on which a measuring callback did not run gets "NA" in its columns.
 
     Keras 3.15's `CSVLogger` takes its columns from the first epoch's logs
     and, when none start with "val_", adds an always-"NA" `val_` copy of each
@@ -53,6 +68,10 @@ class MetricsCSVLogger(keras.callbacks.CSVLogger):
 
     columns = (*METRIC_NAMES, *TIMING_NAMES)
 
+    def __init__(self, filename, extra_columns=(), **kwargs):
+        super().__init__(filename, **kwargs)
+        self.extra_columns = tuple(extra_columns)
+
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
-        self.keys = list(self.columns)
+        self.keys = [*self.columns, *self.extra_columns]
