@@ -120,7 +120,7 @@ def test_train_saves_loadable_model(trained_run):
 def test_train_leaves_no_temporary_files(trained_run):
     names = sorted(os.listdir(trained_run["folder"]))
 
-    assert names == ["metrics.csv", "model.keras", "run_config.json", "samples"]
+    assert names == ["metrics.csv", "model.keras", "report", "run_config.json", "samples"]
 
 
 def test_train_metrics_csv_columns_and_rows(trained_run):

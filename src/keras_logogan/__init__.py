@@ -19,7 +19,16 @@ _LAZY_ATTRIBUTES = {
     "make_grid": ("keras_logogan.images", "make_grid"),
     "save_grid": ("keras_logogan.images", "save_grid"),
 }
-_LAZY_MODULES = ("architectures", "callbacks", "datasets", "images", "losses", "models")
+_LAZY_MODULES = (
+    "architectures",
+    "callbacks",
+    "datasets",
+    "hub",
+    "images",
+    "losses",
+    "models",
+    "report",
+)
 
 __all__ = ["__version__", *_LAZY_ATTRIBUTES, *_LAZY_MODULES]
 

@@ -10,6 +10,7 @@ import sys
 from keras_logogan.cli import common
 from keras_logogan.cli import data
 from keras_logogan.cli import interpolate
+from keras_logogan.cli import report
 from keras_logogan.cli import sample
 from keras_logogan.cli import train
 from keras_logogan.version import __version__
@@ -25,7 +26,7 @@ example:
   logogan sample --model runs/first/model.keras --output logos.png
 """
 
-SUBCOMMANDS = {"train": train, "sample": sample, "data": data, "interpolate": interpolate}
+SUBCOMMANDS = {"train": train, "sample": sample, "data": data, "interpolate": interpolate, "report": report}
 
 
 def build_parser():

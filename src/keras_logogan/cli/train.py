@@ -308,7 +308,11 @@ def run(args, parser, argv):
         os.path.join(samples_folder, "final.png"),
         scale=GRID_SCALE,
     )
-    _print_summary(output, model_path, final_grid)
+
+    from keras_logogan.report import write_report
+
+    report_paths = write_report(output)
+    _print_summary(output, model_path, final_grid, report_paths.html)
     return 0
 
 
@@ -579,13 +583,14 @@ def save_model_atomically(model, path):
         model.save(temporary, overwrite=True)
 
 
-def _print_summary(output, model_path, final_grid):
+def _print_summary(output, model_path, final_grid, report_page):
     print(f"Run folder: {display_path(output)}")
     print(f"  model:        {display_path(model_path)}")
     print(f"  metrics:      {display_path(os.path.join(output, 'metrics.csv'))}")
     print(f"  sample grids: {display_path(os.path.join(output, 'samples'))}")
     print(f"  final grid:   {display_path(final_grid)}")
     print(f"  config:       {display_path(os.path.join(output, 'run_config.json'))}")
+    print(f"  report:       {display_path(report_page)} (plots of every metric, grids over time)")
     print("Next, generate new logos from the model:")
     print(f"  logogan sample --model {shlex.quote(display_path(model_path))}")
 

@@ -1,0 +1,8 @@
+"""The error raised when a run folder cannot be turned into a report."""
+
+
+class ReportError(ValueError):
+    """A run folder, or a file in it, that `write_report` cannot read.
+
+    The message names the folder or file and what to pass instead.
+    """
