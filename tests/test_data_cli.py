@@ -143,7 +143,7 @@ def test_train_on_folder(logo_folder, tmp_path, capsys):
     status, config = _train(tmp_path, logo_folder)
 
     assert status == 0
-    assert config["data"] == {"num_images": 3, "image_shape": [8, 8, 3]}
+    assert config["data"] == {"num_images": 3, "image_shape": [8, 8, 3], "num_held_out": 0}
     assert config["options"]["data"] == str(logo_folder)
     assert "used 3 of 5 files, skipped 1 empty file, 1 not a supported image" in capsys.readouterr().err
 

@@ -32,6 +32,7 @@ from keras_logogan.hub.errors import IncompatibleConfigError
 from keras_logogan.hub.errors import WeightsFileError
 from keras_logogan.hub.errors import WeightsMismatchError
 from keras_logogan.log import logger
+from keras_logogan.models import averaged_generator
 from keras_logogan.version import __version__
 
 SAMPLE_COUNT = 16
@@ -81,7 +82,10 @@ def save_pretrained(
     folder = os.fspath(folder)
     os.makedirs(folder, exist_ok=True)
 
-    weights = {"generator": _save_weights(gan.generator, folder, files.GENERATOR_WEIGHTS_FILE)}
+    # The averaged generator, when there is one, is the one worth publishing.
+    weights = {
+        "generator": _save_weights(gan.sampling_generator, folder, files.GENERATOR_WEIGHTS_FILE)
+    }
     discriminator_path = os.path.join(folder, files.DISCRIMINATOR_WEIGHTS_FILE)
     if include_discriminator:
         weights["discriminator"] = _save_weights(
@@ -304,6 +308,7 @@ def build_gan(config, weights_paths, load_discriminator):
         ) from error
 
     _load_weights(gan.generator, weights_paths["generator"], config["weights"]["generator"])
+    averaged_generator.copy_generator_weights(gan)
     if load_discriminator:
         _load_weights(
             gan.discriminator, weights_paths["discriminator"], config["weights"]["discriminator"]

@@ -14,6 +14,7 @@ import jax
 import keras
 from keras import ops
 
+from keras_logogan.models import averaged_generator
 from keras_logogan.models import step_utils
 
 
@@ -36,11 +37,46 @@ class StateLayout:
         )
         self.seed = _positions(non_trainable, [gan.seed_generator.state])
         self.optimizer_slices = _optimizer_slices(gan)
+        self.ema_updates = _positions(non_trainable, [gan.ema_updates])
+        self.averaged = []
+        self.averaged_sources = []
+        if gan.averaged_generator is not None:
+            self.averaged = _positions(non_trainable, gan.averaged_generator.weights)
+            self.averaged_sources = _sources(gan, trainable, non_trainable)
 
 
 def _positions(all_ids, variables):
     index = {variable_id: position for position, variable_id in enumerate(all_ids)}
     return [index[id(v)] for v in variables]
+
+
+def _sources(gan, trainable_ids, non_trainable_ids):
+    """Return, per generator weight, `(is_trainable, position)` in the JAX state lists."""
+    trainable_index = {variable_id: p for p, variable_id in enumerate(trainable_ids)}
+    non_trainable_index = {variable_id: p for p, variable_id in enumerate(non_trainable_ids)}
+    sources = []
+    for variable in gan.generator.weights:
+        if id(variable) in trainable_index:
+            sources.append((True, trainable_index[id(variable)]))
+        else:
+            sources.append((False, non_trainable_index[id(variable)]))
+    return sources
+
+
+def _update_averaged(layout, gan, trainable, non_trainable):
+    """Write the averaged generator's new values into `non_trainable`, in place."""
+    if not layout.averaged:
+        return
+    (count_position,) = layout.ema_updates
+    num_updates = non_trainable[count_position]
+    rate = averaged_generator.update_rate(gan.ema_decay, num_updates)
+    averaged = _take(non_trainable, layout.averaged)
+    current = [
+        trainable[position] if is_trainable else non_trainable[position]
+        for is_trainable, position in layout.averaged_sources
+    ]
+    _put(non_trainable, layout.averaged, averaged_generator.averaged_values(rate, averaged, current))
+    non_trainable[count_position] = num_updates + 1.0
 
 
 def _optimizer_slices(gan):
@@ -172,6 +208,7 @@ def train_step(gan, state, data):
     _put(non_trainable, layout.generator_non_trainable, g_non_trainable)
     _put(non_trainable, layout.discriminator_non_trainable, d_non_trainable)
     _put(non_trainable, layout.seed, seed_values)
+    _update_averaged(layout, gan, trainable, non_trainable)
     optimizer_values[g_slice] = g_optimizer_values
     optimizer_values[d_slice] = d_optimizer_values
     return logs, (trainable, non_trainable, optimizer_values, metrics_values)

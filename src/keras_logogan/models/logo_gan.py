@@ -11,6 +11,7 @@ from keras_logogan import images as images_io
 from keras_logogan import latents as latents_lib
 from keras_logogan.hub.presets import PresetsDescriptor
 from keras_logogan.log import logger
+from keras_logogan.models import averaged_generator
 from keras_logogan.models.optimizers import build_multi_optimizer
 from keras_logogan.models.optimizers import default_optimizer
 
@@ -76,6 +77,10 @@ class LogoGAN(keras.Model):
         discriminator_normalization: str, default "batch". "batch",
             "layer" or "none" for the DCGAN discriminator; use "layer" or
             "none" with the "wasserstein_gp" loss.
+        ema_decay: float or None, default 0.999. Decay of the exponential
+            moving average of the generator's weights that `generate` samples
+            from (see `keras_logogan.models.averaged_generator`); None keeps
+            no average.
         seed: optional int seeding the latents drawn during training.
         name: str, default "logo_gan".
 
@@ -102,6 +107,7 @@ class LogoGAN(keras.Model):
         latent_dim=None,
         width=32,
         discriminator_normalization="batch",
+        ema_decay=0.999,
         seed=None,
         name="logo_gan",
         **kwargs,
@@ -124,6 +130,15 @@ class LogoGAN(keras.Model):
         self.seed = seed
         self.latent_dim, self.image_size, self.channels = _check_networks(generator, discriminator)
         self.seed_generator = keras.random.SeedGenerator(seed, name="latent_seed")
+
+        averaged_generator.check_decay(ema_decay)
+        self.ema_decay = ema_decay
+        self.averaged_generator = None
+        if ema_decay is not None:
+            self.averaged_generator = averaged_generator.clone_generator(generator)
+        self.ema_updates = self.add_weight(
+            shape=(), initializer="zeros", trainable=False, name="ema_updates"
+        )
 
         self.trackers = [keras.metrics.Mean(name=metric) for metric in METRIC_NAMES]
         self.discriminator_steps = 1
@@ -309,9 +324,16 @@ class LogoGAN(keras.Model):
         return rng.standard_normal((num_images, self.latent_dim), dtype=np.float32)
 
     def generate(
-        self, num_images=None, seed=None, latents=None, batch_size=256, dtype="uint8", truncation=None
+        self,
+        num_images=None,
+        seed=None,
+        latents=None,
+        batch_size=256,
+        dtype="uint8",
+        truncation=None,
+        use_ema=True,
     ):
-        """Generate images with the generator in inference mode.
+        """Generate images in inference mode, from the averaged generator when there is one.
 
         Args:
             num_images: int. How many images; may be omitted with `latents`.
@@ -325,6 +347,9 @@ class LogoGAN(keras.Model):
                 trades variety for typical images (0.5 to 1.0 is usual).
                 Applies to latents drawn from `seed`; cannot be combined
                 with `latents`. See `keras_logogan.latents`.
+            use_ema: bool, default True. Sample from the averaged generator
+                (`averaged_generator`) when the model keeps one; False
+                samples from the generator being trained.
 
         Returns:
             A numpy array of shape `(N, image_size, image_size, channels)`.
@@ -338,14 +363,20 @@ class LogoGAN(keras.Model):
         latents = self._resolve_latents(num_images, seed, latents, truncation)
         if dtype not in ("uint8", "float32"):
             raise ValueError(f"`dtype` must be 'uint8' or 'float32'. Received: dtype={dtype!r}")
+        network = self.sampling_generator if use_ema else self.generator
 
         batches = []
         with _no_grad():
             for start in range(0, len(latents), batch_size):
-                images = self.generator(latents[start : start + batch_size], training=False)
+                images = network(latents[start : start + batch_size], training=False)
                 batches.append(keras.ops.convert_to_numpy(images))
         images = np.concatenate(batches, axis=0).astype(np.float32)
         return images if dtype == "float32" else images_io.to_uint8(images)
+
+    @property
+    def sampling_generator(self):
+        """The network `generate` uses: the averaged generator, or the generator without one."""
+        return self.generator if self.averaged_generator is None else self.averaged_generator
 
     def _resolve_latents(self, num_images, seed, latents, truncation=None):
         if latents is None:
@@ -393,6 +424,7 @@ class LogoGAN(keras.Model):
             "latent_dim": self.latent_dim,
             "width": self.width,
             "discriminator_normalization": self.discriminator_normalization,
+            "ema_decay": self.ema_decay,
             "seed": self.seed,
         }
 

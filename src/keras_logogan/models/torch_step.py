@@ -3,6 +3,7 @@
 import torch
 from keras import ops
 
+from keras_logogan.models import averaged_generator
 from keras_logogan.models import step_utils
 
 
@@ -63,6 +64,8 @@ def train_step(gan, data):
         d_loss, real_logits, fake_logits = _discriminator_step(gan, real, latents, mix)
 
     g_loss = _generator_step(gan, noise["generator_latents"])
+    with torch.no_grad():
+        averaged_generator.update_in_place(gan)
     return step_utils.update_metrics(gan, d_loss, g_loss, real_logits, fake_logits)
 
 
