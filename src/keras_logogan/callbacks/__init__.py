@@ -1,5 +1,6 @@
-"""Callbacks that show and check GAN training."""
+"""Callbacks that show, check and checkpoint GAN training."""
 
+from keras_logogan.callbacks.checkpoint import TrainingCheckpoint
 from keras_logogan.callbacks.discriminator_accuracy import DiscriminatorAccuracy
 from keras_logogan.callbacks.memorization_monitor import MemorizationMonitor
 from keras_logogan.callbacks.mode_collapse_detector import ModeCollapseDetector

@@ -10,6 +10,7 @@ import numpy as np
 
 from keras_logogan.atomic_files import atomic_path
 from keras_logogan.cli import common
+from keras_logogan.cli import resume
 
 # Copies of `keras_logogan.losses.LOSSES` and
 # `keras_logogan.architectures.ARCHITECTURES`. Importing those modules would
@@ -39,12 +40,15 @@ Train a GAN on logo images and write a run folder containing:
   samples/epoch_NNNN.png  grids of the same latents after each saved epoch
   samples/final.png       the same grid from the finished model
   model.keras             the trained model, for `logogan sample`
+  checkpoint/             weights and optimizer state of the last finished
+                          epoch, for --resume; deleted once every epoch is done
 """
 
 EPILOG = """\
 example:
   logogan train --epochs 20 --output runs/first
   logogan sample --model runs/first/model.keras --output logos.png
+  logogan train --resume runs/first    # after a crash, kill or NaN stop
 """
 
 
@@ -181,6 +185,17 @@ def add_parser(subparsers):
         metavar="FOLDER",
         help="run folder to create, which must not already contain a run "
         "(default: runs/<UTC start time>, e.g. runs/20250131T120000Z)",
+    )
+    output.add_argument(
+        "--resume",
+        default=None,
+        metavar="RUN_DIR",
+        help="continue the run in RUN_DIR from its last finished epoch, with the "
+        "options in its run_config.json and the same total epochs. Only --epochs "
+        "(to raise the total), --learning-rate, --backend and --quiet may be given "
+        "with it; the backend defaults to the run's. A run that already finished "
+        "exits with status 0 unless --epochs raises the total (default: start a "
+        "new run)",
     )
     output.add_argument(
         "--num-samples",
