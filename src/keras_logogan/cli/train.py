@@ -248,10 +248,25 @@ def add_parser(subparsers):
 
 def run(args, parser, argv):
     """Run `logogan train` with parsed `args`, and return the exit status."""
+    plan = None
+    if args.resume is not None:
+        plan = resume.plan_resume(args, parser, argv)
+        if plan.finished:
+            print(
+                f"logogan train: the run in {display_path(plan.run_dir)} already finished "
+                f"all {plan.recorded_epochs} epochs and saved model.keras, so there is "
+                f"nothing to resume. Pass --epochs N with N above {plan.recorded_epochs} "
+                "to train it further."
+            )
+            return 0
+        args = plan.args
     _check_options(args, parser)
     data_path = _check_data_path(args.data, parser)
     started = datetime.datetime.now(datetime.timezone.utc)
-    output = _choose_output_folder(args.output, started, parser)
+    if plan is None:
+        output = _choose_output_folder(args.output, started, parser)
+    else:
+        output = plan.run_dir
 
     status = common.select_backend(args.backend, argv)
     if status is not None:
@@ -261,11 +276,15 @@ def run(args, parser, argv):
 
     from keras_logogan.callbacks import NaNGuard
     from keras_logogan.callbacks import SampleGridSaver
+    from keras_logogan.callbacks import TrainingCheckpoint
+    from keras_logogan.callbacks.checkpoint import save_checkpoint
     from keras_logogan.cli.training_callbacks import EpochTimer
     from keras_logogan.cli.training_callbacks import MetricsCSVLogger
     from keras_logogan.images import save_grid
 
     images = _load_images(args, data_path, parser)
+    if plan is not None:
+        resume.check_same_data(plan, images, parser)
     train_images, held_out_images = split_held_out(images, args.held_out, args.seed, parser)
 
     keras.utils.set_random_seed(args.seed)
@@ -279,15 +298,27 @@ def run(args, parser, argv):
 
     samples_folder = os.path.join(output, "samples")
     os.makedirs(samples_folder, exist_ok=True)
-    config = _run_config(args, argv, gan, images, data_path, output, started)
-    config["data"]["num_held_out"] = 0 if held_out_images is None else len(held_out_images)
-    common.write_json_atomically(config, os.path.join(output, "run_config.json"))
-    if not args.quiet:
-        print(
-            f"Training on {len(train_images)} images of {images.shape[1]}x{images.shape[2]}x"
-            f"{images.shape[3]} ({config['data']['num_held_out']} held out for the checks) "
-            f"with the {keras.config.backend()} backend. "
-            f"Run folder: {display_path(output)}"
+    checkpoint_folder = os.path.join(output, resume.CHECKPOINT_FOLDER)
+    monitors, monitor_columns = _monitoring_callbacks(args, train_images, held_out_images)
+    num_held_out = 0 if held_out_images is None else len(held_out_images)
+    if plan is None:
+        config = _run_config(args, argv, gan, images, data_path, output, started)
+        config["data"]["num_held_out"] = num_held_out
+        common.write_json_atomically(config, os.path.join(output, "run_config.json"))
+        # The state before training, so that a run stopped in its first
+        # epoch resumes from the same initial weights.
+        save_checkpoint(gan, checkpoint_folder, 0)
+        initial_epoch = 0
+        if not args.quiet:
+            print(
+                f"Training on {len(train_images)} images of {images.shape[1]}x{images.shape[2]}x"
+                f"{images.shape[3]} ({num_held_out} held out for the checks) "
+                f"with the {keras.config.backend()} backend. "
+                f"Run folder: {display_path(output)}"
+            )
+    else:
+        initial_epoch = _prepare_resumed_run(
+            gan, plan, parser, argv, started, csv_columns=(*MetricsCSVLogger.columns, *monitor_columns)
         )
 
     grid_saver = SampleGridSaver(
@@ -297,24 +328,38 @@ def run(args, parser, argv):
         every_epochs=args.grid_every,
         scale=GRID_SCALE,
     )
-    monitors, monitor_columns = _monitoring_callbacks(args, train_images, held_out_images)
+    nan_guard = NaNGuard()
     callbacks = [
         # EpochTimer comes first so that it times training alone, and the
         # monitors come before MetricsCSVLogger so their values are in the
-        # logs dict when it writes the row.
+        # logs dict when it writes the row. TrainingCheckpoint comes last, so
+        # an epoch is checkpointed only after its row and grid are written.
         EpochTimer(images_per_epoch=len(train_images)),
-        NaNGuard(),
+        nan_guard,
         *monitors,
-        MetricsCSVLogger(os.path.join(output, "metrics.csv"), extra_columns=monitor_columns),
+        MetricsCSVLogger(
+            os.path.join(output, "metrics.csv"),
+            extra_columns=monitor_columns,
+            append=plan is not None,
+        ),
         grid_saver,
+        TrainingCheckpoint(checkpoint_folder),
     ]
-    gan.fit(
-        train_images,
-        batch_size=args.batch_size,
-        epochs=args.epochs,
-        callbacks=callbacks,
-        verbose=0 if args.quiet else 1,
-    )
+    if initial_epoch < args.epochs:
+        gan.fit(
+            train_images,
+            batch_size=args.batch_size,
+            epochs=args.epochs,
+            initial_epoch=initial_epoch,
+            callbacks=callbacks,
+            verbose=0 if args.quiet else 1,
+        )
+    else:
+        # Killed after the last checkpoint but before the end of the run:
+        # only the files below are missing.
+        grid_saver.set_model(gan)
+        grid_saver.on_train_begin()
+    kept_epoch = _restore_after_nan(gan, nan_guard, checkpoint_folder, args.learning_rate)
 
     model_path = os.path.join(output, "model.keras")
     save_model_atomically(gan, model_path)
@@ -328,7 +373,81 @@ def run(args, parser, argv):
 
     report_paths = write_report(output)
     _print_summary(output, model_path, final_grid, report_paths.html)
+    _finish_checkpoint(checkpoint_folder, output, args, nan_guard, kept_epoch)
     return 0
+
+
+def _prepare_resumed_run(gan, plan, parser, argv, started, csv_columns):
+    """Load the state of the run in `plan`, tidy its folder, and return the epoch to start at."""
+    import keras
+
+    initial_epoch = resume.restore_training_state(gan, plan, parser)
+    messages = resume.discard_after_checkpoint(plan.run_dir, initial_epoch, csv_columns)
+    resume.record_resume(plan, initial_epoch, argv, started, keras.config.backend())
+    for message in messages:
+        print(f"logogan train: {message}.", file=sys.stderr)
+    if plan.args.quiet:
+        return initial_epoch
+    if initial_epoch < plan.args.epochs:
+        print(
+            f"Resuming the run in {display_path(plan.run_dir)} at epoch {initial_epoch + 1} "
+            f"of {plan.args.epochs} with the {keras.config.backend()} backend."
+        )
+    else:
+        print(
+            f"All {plan.args.epochs} epochs of the run in {display_path(plan.run_dir)} "
+            "were trained; writing model.keras, the final grid and the report."
+        )
+    return initial_epoch
+
+
+def _restore_after_nan(gan, nan_guard, checkpoint_folder, learning_rate):
+    """Load the last finite checkpoint into `gan` if `NaNGuard` stopped training.
+
+    Returns:
+        The epoch count of that checkpoint, or None when training was not
+        stopped by a NaN loss.
+    """
+    if nan_guard.stopped_epoch is None:
+        return None
+    from keras_logogan.callbacks.checkpoint import load_checkpoint
+
+    info = load_checkpoint(gan, checkpoint_folder)
+    if info is None:
+        return None
+    gan.generator_optimizer.learning_rate = learning_rate
+    gan.discriminator_optimizer.learning_rate = learning_rate
+    return info.epoch
+
+
+def _finish_checkpoint(checkpoint_folder, output, args, nan_guard, kept_epoch):
+    """Delete the checkpoint of a completed run, or print how to resume a stopped one."""
+    from keras_logogan.callbacks.checkpoint import delete_checkpoint
+    from keras_logogan.callbacks.checkpoint import read_checkpoint
+
+    info = read_checkpoint(checkpoint_folder)
+    if info is None or info.epoch >= args.epochs:
+        delete_checkpoint(checkpoint_folder)
+        return
+
+    resume_command = f"logogan train --resume {shlex.quote(display_path(output))}"
+    if kept_epoch is not None:
+        kept = "the weights before training" if kept_epoch == 0 else f"the weights of epoch {kept_epoch}"
+        print(
+            f"logogan train: training stopped at epoch {nan_guard.stopped_epoch} because "
+            f"{nan_guard.bad_metric} was not finite. model.keras and samples/final.png "
+            f"contain {kept}, the last finite checkpoint, which is kept in "
+            f"{display_path(checkpoint_folder)}. Continue from it with a lower learning "
+            f"rate, e.g.:\n  {resume_command} --learning-rate {args.learning_rate / 2:g}",
+            file=sys.stderr,
+        )
+        return
+    print(
+        f"logogan train: training stopped after epoch {info.epoch} of {args.epochs}. The "
+        f"checkpoint is kept in {display_path(checkpoint_folder)}; continue with:\n"
+        f"  {resume_command}",
+        file=sys.stderr,
+    )
 
 
 def _check_options(args, parser):

@@ -1,7 +1,7 @@
 """The averaged generator: an exponential moving average (EMA) of the generator's weights.
 
-Samples from the averaged weights are smoother and steadier than those of
-the generator being trained (Karras et al. 2018; Yazici et al. 2019). The
+Sampling from averaged weights smooths out the step-to-step jitter of
+adversarial training, so grids change steadily from epoch to epoch. The
 average is kept in a second copy of the generator whose variables are
 non-trainable, so every backend saves and restores it with the model, and
 JAX carries it through its jitted step like BatchNorm statistics.
