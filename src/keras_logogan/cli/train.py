@@ -432,11 +432,14 @@ def _finish_checkpoint(checkpoint_folder, output, args, nan_guard, kept_epoch):
 
     resume_command = f"logogan train --resume {shlex.quote(display_path(output))}"
     if kept_epoch is not None:
-        kept = "the weights before training" if kept_epoch == 0 else f"the weights of epoch {kept_epoch}"
+        if kept_epoch == 0:
+            weights_description = "the weights before training"
+        else:
+            weights_description = f"the weights of epoch {kept_epoch}"
         print(
             f"logogan train: training stopped at epoch {nan_guard.stopped_epoch} because "
             f"{nan_guard.bad_metric} was not finite. model.keras and samples/final.png "
-            f"contain {kept}, the last finite checkpoint, which is kept in "
+            f"contain {weights_description}, the last finite checkpoint, which is kept in "
             f"{display_path(checkpoint_folder)}. Continue from it with a lower learning "
             f"rate, e.g.:\n  {resume_command} --learning-rate {args.learning_rate / 2:g}",
             file=sys.stderr,
