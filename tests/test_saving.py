@@ -135,3 +135,17 @@ def test_weights_give_same_images_on_other_backend(other_backend, logo_images, t
     expected = gan.generate(latents=latents, dtype="float32")
     actual = np.load(output)
     assert np.max(np.abs(expected - actual)) < 1e-3
+
+
+def test_keras_file_restores_the_training_seed(make_gan, logo_images, tmp_path):
+    gan = make_gan(seed=5)
+    gan.fit(logo_images[:32], batch_size=16, epochs=1, verbose=0)
+    gan.save(tmp_path / "gan.keras")
+
+    loaded = keras.saving.load_model(tmp_path / "gan.keras")
+
+    saved_state = keras.ops.convert_to_numpy(gan.seed_generator.state.value)
+    loaded_state = keras.ops.convert_to_numpy(loaded.seed_generator.state.value)
+    np.testing.assert_array_equal(saved_state, loaded_state)
+    fresh_state = keras.ops.convert_to_numpy(LogoGAN(image_size=16, width=8, seed=5).seed_generator.state.value)
+    assert not np.array_equal(saved_state, fresh_state)

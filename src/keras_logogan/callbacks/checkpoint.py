@@ -14,8 +14,9 @@ Its saving does not fit a run folder that may be killed at any moment:
   weights are overwritten, and it deletes its folder when `fit()` returns,
   also when a callback stopped training early.
 - It saves through `save_weights`, which in Keras 3.15.1 leaves out the
-  state of `keras.random.SeedGenerator`s, so the training latents restart
-  from their seed.
+  state of `keras.random.SeedGenerator`s. `LogoGAN` adds its latent seed's
+  state itself; this callback also keeps those of any other layer, such as
+  dropout.
 
 This callback writes a new weights file per epoch and then a small JSON file
 that names it, each through a temporary file and a rename. The JSON file is

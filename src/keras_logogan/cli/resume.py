@@ -246,9 +246,8 @@ def restore_training_state(gan, plan, parser):
     if info is not None:
         completed = info.epoch
     elif os.path.isfile(model_path):
-        # NOTE: `.keras` files do not contain `SeedGenerator` states (Keras
-        # 3.15.1), so the training latents of the added epochs restart from
-        # the seed.
+        # LogoGAN saves its latent seed's state with its own variables; the
+        # seed generators of dropout layers, if any, restart from their seed.
         try:
             gan.load_weights(model_path)
         except (OSError, ValueError) as error:

@@ -16,6 +16,7 @@ from keras_logogan.models.optimizers import build_multi_optimizer
 from keras_logogan.models.optimizers import default_optimizer
 
 METRIC_NAMES = ("d_loss", "g_loss", "real_accuracy", "fake_accuracy")
+SEED_STATE_KEY = "latent_seed_state"
 
 
 def _backend_step_module():
@@ -411,6 +412,32 @@ class LogoGAN(keras.Model):
         return latents
 
     # Serialization.
+
+    def save_own_variables(self, store):
+        """Save the model's own variables and the training seed's state.
+
+        Keras 3.15 saves no `SeedGenerator` state with a model, so without
+        this a reloaded model would draw its training latents from the start
+        of the seed's sequence again.
+        """
+        super().save_own_variables(store)
+        store[SEED_STATE_KEY] = self.seed_generator.state
+
+    def load_own_variables(self, store):
+        """Load what `save_own_variables` saved; files without the seed's state load too."""
+        keys = list(store.keys())
+        own_variables = self._trainable_variables + self._non_trainable_variables
+        numbered = [key for key in keys if key != SEED_STATE_KEY]
+        if len(numbered) != len(own_variables):
+            raise ValueError(
+                f"The weights file holds {len(numbered)} variables for LogoGAN "
+                f"'{self.name}' itself, but this model has {len(own_variables)}. "
+                "Build the model with the config it was saved with."
+            )
+        for index, variable in enumerate(own_variables):
+            variable.assign(store[f"{index}"])
+        if SEED_STATE_KEY in keys:
+            self.seed_generator.state.assign(store[SEED_STATE_KEY])
 
     def get_config(self):
         serialize = keras.saving.serialize_keras_object
