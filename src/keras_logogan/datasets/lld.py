@@ -271,6 +271,7 @@ def _read_icons(path, data, count, options, chunk_size):
         if to_channels_last:
             block = block.transpose(0, 2, 3, 1)
         images[start:stop] = _fit_block(block, options)
+        del block  # Free this chunk before the next one is read.
     return images
 
 
@@ -318,6 +319,7 @@ def _read_logos(path, data, shapes, count, options, chunk_size):
             columns = int(min(max(columns, 1), canvas.shape[2]))
             logo = np.ascontiguousarray(canvas[:, :rows, :columns].transpose(1, 2, 0))
             images[start + offset] = rgb_array_to_square(logo, options)
+        del block, block_shapes  # Free this chunk before the next one is read.
     return images
 
 
