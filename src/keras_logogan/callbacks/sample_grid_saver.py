@@ -1,11 +1,13 @@
 """`SampleGridSaver`: render a fixed bank of latents to a PNG grid during training."""
 
+import importlib.util
 import os
 
 import keras
 import numpy as np
 
 from keras_logogan.atomic_files import atomic_path
+from keras_logogan.images import make_grid
 from keras_logogan.images import save_grid
 
 
@@ -25,6 +27,11 @@ class SampleGridSaver(keras.callbacks.Callback):
         scale: int, default 2. Nearest-neighbour upscaling of the grid.
         filename: str, default "epoch_{epoch:04d}.png". Formatted with the
             1-based epoch number.
+        tensorboard_dir: optional str. When set, each grid is also written
+            there as a TensorBoard image summary named "samples", at the
+            1-based epoch as its step. It uses `tf.summary`, so it works on
+            every Keras backend, and needs the `tensorboard` package
+            (`pip install "keras-logogan[tensorboard]"`).
 
     Example:
     >>> import tempfile
@@ -48,6 +55,7 @@ class SampleGridSaver(keras.callbacks.Callback):
         every_epochs=1,
         scale=2,
         filename="epoch_{epoch:04d}.png",
+        tensorboard_dir=None,
     ):
         super().__init__()
         if every_epochs < 1:
@@ -60,6 +68,14 @@ class SampleGridSaver(keras.callbacks.Callback):
         self.every_epochs = every_epochs
         self.scale = scale
         self.filename = filename
+        self.tensorboard_dir = None if tensorboard_dir is None else os.fspath(tensorboard_dir)
+        if self.tensorboard_dir is not None and importlib.util.find_spec("tensorboard") is None:
+            raise ImportError(
+                "`tensorboard_dir` needs the tensorboard package, which is not "
+                'installed. Install it with `pip install "keras-logogan[tensorboard]"`, '
+                "or pass tensorboard_dir=None."
+            )
+        self._summary_writer = None
         self.latents = None
         self.saved_paths = []
 
@@ -85,3 +101,20 @@ class SampleGridSaver(keras.callbacks.Callback):
         images = self.model.generate(latents=self.latents)
         path = os.path.join(self.output_dir, self.filename.format(epoch=epoch + 1))
         self.saved_paths.append(save_grid(images, path, scale=self.scale))
+        if self.tensorboard_dir is not None:
+            self._write_summary(images, epoch + 1)
+
+    def _write_summary(self, images, step):
+        import tensorflow as tf
+
+        if self._summary_writer is None:
+            self._summary_writer = tf.summary.create_file_writer(self.tensorboard_dir)
+        grid = make_grid(images)
+        with self._summary_writer.as_default():
+            tf.summary.image("samples", grid[np.newaxis], step=step)
+        self._summary_writer.flush()
+
+    def on_train_end(self, logs=None):
+        if self._summary_writer is not None:
+            self._summary_writer.close()
+            self._summary_writer = None
