@@ -1,9 +1,9 @@
 """DCGAN generator and discriminator builders (Radford et al. 2016).
 
 Both networks double or halve the spatial size with stride-2, 4x4
-convolutions between a 4x4 base and the image size, so one builder covers
-32, 64 and 128 px (and any other power of two from 8 px, which the tests use
-to stay fast).
+convolutions between a 4x4 base and the image size. So one builder covers
+32, 64 and 128 px, and any other power of two from 8 px, which the tests use
+to stay fast.
 """
 
 import math
@@ -56,9 +56,9 @@ def dcgan_generator(
 ):
     """Build a DCGAN generator that maps latents to images in [-1, 1].
 
-    A dense layer makes a 4x4 feature map; each stride-2 transposed
-    convolution doubles the size and halves the filters; the last one outputs
-    `channels` maps through `tanh`. Hidden layers use batch normalisation and
+    A dense layer makes a 4x4 feature map. Each stride-2 transposed
+    convolution doubles the size and halves the filters, and the last one
+    outputs `channels` maps through `tanh`. Hidden layers use batch normalisation and
     ReLU.
 
     Args:

@@ -3,7 +3,7 @@
 The original generator started from a 7x7 map and upsampled three times with
 stride 2, so it made 56x56 images while its discriminator read 32x32 ones.
 This preset starts from 4x4 instead, so three stride-2 layers give exactly
-`image_size`; every other layer (5x5 kernels, filter counts, LeakyReLU,
+`image_size`. Every other layer (5x5 kernels, filter counts, LeakyReLU,
 dropout 0.3, no normalisation in the discriminator) is kept.
 """
 

@@ -151,7 +151,7 @@ def relaunch_with_backend(requested, loaded_backend, argv):
         return 2
 
     # `import keras_logogan` does not load Keras, so from the shell this
-    # relaunch does not happen; it serves callers of `main()` that already
+    # relaunch does not happen. It serves callers of `main()` that already
     # imported Keras, such as a test process or a notebook.
     environment = dict(os.environ, KERAS_BACKEND=requested, **{_RELAUNCH_MARKER: "1"})
     command = [sys.executable, "-m", "keras_logogan", *argv]

@@ -45,7 +45,7 @@ class SkippedFile:
 
 @dataclasses.dataclass
 class ImageLoadReport:
-    """What a load found: the files used, in image order, and the files skipped.
+    """Result of a load: the files used, in image order, and the files skipped.
 
     Paths are relative to the folder or archive in `source`.
     """

@@ -56,7 +56,7 @@ def load_lld(
     so peak memory is one chunk plus the output. Pickles are read with an
     unpickler that only rebuilds numpy arrays (see `load_numpy_pickle`).
     Images that are not `image_size` square are resized with antialiasing,
-    keeping their aspect ratio as `fit` and `background` say.
+    keeping their aspect ratio as set by `fit` and `background`.
 
     Args:
         path: str or path-like of the file or folder.

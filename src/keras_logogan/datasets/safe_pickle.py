@@ -29,7 +29,7 @@ _ALLOWED_GLOBALS = {
 
 
 class UnsafePickleError(pickle.UnpicklingError):
-    """A pickle that refers to a global outside the numpy array allow-list, or holds no array."""
+    """A pickle that refers to a global outside the numpy array allow-list, or contains no array."""
 
 
 class _NumpyOnlyUnpickler(pickle.Unpickler):
@@ -80,7 +80,7 @@ def load_numpy_pickle(path):
     Raises:
         UnsafePickleError: If the pickle refers to any global other than
             numpy's array and dtype constructors (the message names the
-            file and the global), holds an object array, or holds something
+            file and the global), contains an object array, or contains something
             other than a numpy array. Nothing in the file is called.
         pickle.UnpicklingError: If the file is not a valid pickle.
         OSError: If the file cannot be read.

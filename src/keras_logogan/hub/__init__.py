@@ -1,7 +1,7 @@
 """Save, load and share pretrained LogoGANs: local folders, shipped presets and the Hugging Face Hub.
 
 The entry points are `LogoGAN.from_pretrained`, `LogoGAN.save_pretrained`,
-`LogoGAN.push_to_hub` and `LogoGAN.presets`; this package holds their logic
+`LogoGAN.push_to_hub` and `LogoGAN.presets`; this package contains their logic
 and the errors they raise.
 """
 

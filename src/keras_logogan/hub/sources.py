@@ -129,7 +129,7 @@ def resolve_source(name_or_path, *, revision, cache_dir, force_download, token, 
     the name of a shipped preset, and a Hub repository id "namespace/name".
 
     Raises:
-        PretrainedNotFoundError: when `name_or_path` is none of these.
+        PretrainedNotFoundError: when `name_or_path` matches none of these forms.
     """
     if isinstance(name_or_path, os.PathLike) or (
         isinstance(name_or_path, str) and os.path.isdir(name_or_path)

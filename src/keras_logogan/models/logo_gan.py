@@ -430,7 +430,7 @@ class LogoGAN(keras.Model):
         numbered = [key for key in keys if key != SEED_STATE_KEY]
         if len(numbered) != len(own_variables):
             raise ValueError(
-                f"The weights file holds {len(numbered)} variables for LogoGAN "
+                f"The weights file contains {len(numbered)} variables for LogoGAN "
                 f"'{self.name}' itself, but this model has {len(own_variables)}. "
                 "Build the model with the config it was saved with."
             )

@@ -1,7 +1,7 @@
 """Backend-neutral pieces of the GAN training step, written with `keras.ops`.
 
 Each backend's `train_step` module calls these, so the losses, the noise
-drawn per step and the metrics are the same everywhere; only gradient
+drawn per step and the metrics are the same everywhere. Only gradient
 computation and the optimizer update differ between backends.
 """
 
