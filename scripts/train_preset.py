@@ -20,6 +20,11 @@ import os
 import subprocess
 import sys
 
+TRAINING_KEYS = (
+    "config", "data", "epochs", "batch_size", "loss", "discriminator_normalization",
+    "learning_rate", "discriminator_learning_rate", "beta_1", "augment", "ada_target",
+    "r1_weight", "ema_decay", "seed", "backend",
+)  # fmt: skip
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PRESETS_FOLDER = os.path.join(REPOSITORY, "src", "keras_logogan", "presets")
 
@@ -44,6 +49,10 @@ def parse_arguments(argv):
     parser.add_argument(
         "--from-run", default=None, metavar="RUN_FOLDER",
         help="skip training and make the preset from this finished `logogan train` run folder",
+    )
+    parser.add_argument(
+        "--metrics", default=None, metavar="JSON",
+        help="metrics file written by `logogan evaluate --output`, shown in the model card",
     )
     parser.add_argument(
         "train_options", nargs=argparse.REMAINDER,
@@ -97,15 +106,59 @@ def _save_preset(run_folder, preset_folder, args):
     options = run_config.get("options", {})
     training = {
         key: options[key]
-        for key in ("data", "epochs", "batch_size", "loss", "learning_rate", "beta_1", "seed", "backend")
+        for key in TRAINING_KEYS
         if key in options
     }
-    training["training images"] = run_config.get("data", {}).get("num_images")
+    training.update(_run_facts(run_folder, run_config))
+    metrics = None
+    if args.metrics is not None:
+        with open(args.metrics, encoding="utf-8") as stream:
+            metrics = _card_metrics(json.load(stream))
     gan.save_pretrained(
-        preset_folder, include_discriminator=False, training=training, repo_name=args.name
+        preset_folder,
+        include_discriminator=False,
+        training=training,
+        metrics=metrics,
+        repo_name=args.name,
     )
     print(f"Saved preset {args.name!r} to {preset_folder}")
     print(f"Load it with: LogoGAN.from_pretrained({args.name!r})")
+
+
+def _run_facts(run_folder, run_config):
+    """Return the card rows that describe the run: command, data, images shown, time, machine."""
+    import csv
+    import platform
+
+    data = run_config.get("data", {})
+    num_images, num_held_out = data.get("num_images"), data.get("num_held_out", 0)
+    with open(os.path.join(run_folder, "metrics.csv"), newline="", encoding="utf-8") as stream:
+        rows = list(csv.DictReader(stream))
+    seconds = sum(float(row["seconds"]) for row in rows)
+    versions = run_config.get("versions", {})
+    return {
+        "command": "logogan " + " ".join(run_config.get("argv", [])),
+        "training images": f"{num_images - num_held_out} ({num_held_out} held out for the checks)",
+        "images shown": len(rows) * (num_images - num_held_out),
+        "training time": f"{seconds:.0f} s (sum of the epochs' seconds in metrics.csv)",
+        "machine": f"{os.cpu_count()}-core {platform.machine()} CPU, Keras {versions.get('keras')}, "
+        f"TensorFlow {versions.get('tensorflow')}",
+        "started": run_config.get("started_at"),
+        "weights": "the averaged generator" if run_config["options"].get("ema_decay") else "the generator",
+    }
+
+
+def _card_metrics(evaluation):
+    """Return "metric": "value (real vs real: floor)" rows from a `logogan evaluate` JSON file."""
+    from keras_logogan.metrics.evaluate import summary_rows
+
+    rows = {}
+    for name, value, floor, _ in summary_rows(evaluation["metrics"]):
+        rows[name] = f"{value:.4g}" if floor is None else f"{value:.4g} (real vs real: {floor:.4g})"
+    samples = evaluation.get("num_samples")
+    if samples is not None:
+        rows["measured on"] = f"{samples} generated logos, `logogan evaluate` seed {evaluation['seed']}"
+    return rows
 
 
 if __name__ == "__main__":

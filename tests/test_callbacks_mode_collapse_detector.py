@@ -176,3 +176,30 @@ def test_rejects_bad_arguments(logos):
         ModeCollapseDetector(logos, duplicate_rate_threshold=2.0)
     with pytest.raises(ValueError, match="start_from_epoch"):
         ModeCollapseDetector(logos, start_from_epoch=-1)
+
+
+def _scripted_measurements(detector, values):
+    """Make `detector.measure` return the `(diversity_ratio, duplicate_rate)` pairs in order."""
+    remaining = list(values)
+
+    def measure(model):
+        diversity_ratio, duplicate_rate = remaining.pop(0)
+        return {"diversity_ratio": diversity_ratio, "duplicate_rate": duplicate_rate}
+
+    detector.measure = measure
+
+
+@pytest.mark.parametrize(
+    "first_check, collapsed_epoch",
+    [((0.108, 0.0), None), ((0.15, 0.0), None), ((0.5, 0.3), None), ((0.5, 0.0), 2)],
+)
+def test_early_counting_needs_clearly_healthy_check(make_gan, logos, first_check, collapsed_epoch):
+    # A first check near the thresholds, like an early small-data run's, must
+    # not start the counting before `start_from_epoch`; a clearly healthy one does.
+    gan = make_gan()
+    detector = ModeCollapseDetector(logos, num_images=16, start_from_epoch=5)
+    _scripted_measurements(detector, [first_check, (0.071, 0.27), (0.2, 0.0)])
+
+    gan.fit(logos[:32], batch_size=32, epochs=3, verbose=0, callbacks=[detector])
+
+    assert detector.collapsed_epoch == collapsed_epoch

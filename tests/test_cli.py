@@ -20,6 +20,7 @@ from PIL import Image
 
 from keras_logogan import LogoGAN
 from keras_logogan.architectures import ARCHITECTURES
+from keras_logogan.training_configs import TRAINING_CONFIGS
 from keras_logogan.cli import train as train_command
 from keras_logogan.cli.main import build_parsers
 from keras_logogan.cli.main import main
@@ -63,6 +64,8 @@ TRAIN_OPTIONS = [
     "--loss", "--architecture", "--width", "--latent-dim", "--discriminator-steps",
     "--learning-rate", "--beta-1", "--output", "--seed", "--num-samples",
     "--grid-every", "--backend", "--quiet", "--held-out", "--check-every", "--no-checks",
+    "--config", "--kimg", "--discriminator-normalization", "--ema-decay",
+    "--discriminator-learning-rate", "--augment", "--ada-target", "--r1-weight",
 ]  # fmt: skip
 SAMPLE_OPTIONS = [
     "--model", "--num-images", "--seed", "--output", "--columns", "--scale", "--backend",
@@ -453,6 +456,7 @@ def test_help_lists_loss_and_architecture_names(capsys):
 
     assert set(train_command.LOSS_NAMES) == set(LOSSES)
     assert set(train_command.ARCHITECTURE_NAMES) == set(ARCHITECTURES)
+    assert set(train_command.CONFIG_NAMES) == set(TRAINING_CONFIGS)
     for name in (*LOSSES, *ARCHITECTURES):
         assert name in text
 

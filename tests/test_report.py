@@ -9,6 +9,7 @@ import html.parser
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.parse
@@ -533,3 +534,38 @@ def test_cli_imports_no_keras(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "status 0 loaded []"
+
+
+# The example report in the docs
+
+DOCS_FOLDER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs")
+EXAMPLE_REPORT_PAGE = os.path.join(DOCS_FOLDER, "example-report.md")
+# The smallest pictures on the page are the sample grids: 8 x 8 tiles of 32 px.
+MIN_DOCS_IMAGE_SIDE = 128
+MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def example_report_images():
+    """Return the targets of the Markdown image links `![text](target)` on the example page."""
+    with open(EXAMPLE_REPORT_PAGE, encoding="utf-8") as stream:
+        return MARKDOWN_IMAGE.findall(stream.read())
+
+
+def test_example_report_shows_every_plot():
+    names = {os.path.basename(target) for target in example_report_images()}
+
+    assert set(ALL_PLOTS) <= names
+
+
+@pytest.mark.parametrize("target", example_report_images())
+def test_example_report_image_opens(target):
+    path = os.path.normpath(os.path.join(DOCS_FOLDER, urllib.parse.unquote(target)))
+    assert os.path.isfile(path), f"{target} is not in {DOCS_FOLDER}"
+
+    with Image.open(path) as image:
+        image.verify()
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        assert min(image.size) >= MIN_DOCS_IMAGE_SIDE, f"{target} is {image.size}"
+        pixels = np.asarray(image.convert("RGB"), np.float32)
+    assert pixels.std() > 10, f"{target} looks blank"

@@ -204,6 +204,26 @@ def test_resume_matches_optimizer_iterations(runs):
     assert complete == (EPOCHS * STEPS_PER_EPOCH, EPOCHS * STEPS_PER_EPOCH)
 
 
+
+def model_state(model_path):
+    """Return `(path, value)` for each variable of the saved model and of its two optimizers."""
+    gan = keras.saving.load_model(model_path)
+    variables = [
+        *gan.variables,
+        *gan.generator_optimizer.variables,
+        *gan.discriminator_optimizer.variables,
+    ]
+    return [(variable.path, keras.ops.convert_to_numpy(variable)) for variable in variables]
+
+
+def test_resume_matches_weights_exactly(runs):
+    complete = model_state(runs["complete"] / "model.keras")
+    resumed = model_state(runs["killed"] / "model.keras")
+
+    assert [path for path, _ in resumed] == [path for path, _ in complete]
+    for (path, resumed_value), (_, complete_value) in zip(resumed, complete):
+        np.testing.assert_array_equal(resumed_value, complete_value, err_msg=path)
+
 def test_resume_leaves_same_files(runs):
     files = relative_files(runs["killed"])
 

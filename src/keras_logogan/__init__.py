@@ -21,13 +21,17 @@ _LAZY_ATTRIBUTES = {
 }
 _LAZY_MODULES = (
     "architectures",
+    "augmentation",
     "callbacks",
     "datasets",
     "hub",
     "images",
+    "layers",
     "losses",
+    "metrics",
     "models",
     "report",
+    "training_configs",
 )
 
 __all__ = ["__version__", *_LAZY_ATTRIBUTES, *_LAZY_MODULES]

@@ -26,9 +26,10 @@ def build_networks(
         channels: int, default 3.
         latent_dim: int, default 128.
         width: int, default 32. Base filter count of the DCGAN pair.
-        discriminator_normalization: str, default "batch". "batch", "layer"
-            or "none" for the DCGAN discriminator; use "layer" or "none" with
-            `WassersteinGPLoss`. The "hobby" discriminator has none.
+        discriminator_normalization: str, default "batch". "batch", "layer",
+            "spectral" or "none" for the DCGAN discriminator; use "layer",
+            "spectral" or "none" with `WassersteinGPLoss`. The "hobby"
+            discriminator has none.
 
     Returns:
         A tuple `(generator, discriminator)` of functional `keras.Model`s.

@@ -11,8 +11,11 @@ import math
 import keras
 from keras import layers
 
+from keras_logogan.layers import SpectralConv2D
+from keras_logogan.layers import SpectralDense
+
 BASE_SIZE = 4
-NORMALIZATIONS = ("batch", "layer", "none")
+NORMALIZATIONS = ("batch", "layer", "spectral", "none")
 
 
 def check_image_size(image_size):
@@ -105,6 +108,7 @@ def dcgan_generator(
 
 
 def _normalization(kind, name):
+    """Return the layer after a hidden convolution, or None for "spectral" and "none"."""
     if kind == "batch":
         return layers.BatchNormalization(name=name)
     if kind == "layer":
@@ -133,8 +137,11 @@ def dcgan_discriminator(
         channels: int, default 3.
         width: int, default 32. Filters of the first block.
         max_width: int, default 512.
-        normalization: str, default "batch". One of "batch", "layer" or
-            "none". Use "layer" or "none" with `WassersteinGPLoss`.
+        normalization: str, default "batch". One of "batch", "layer",
+            "spectral" or "none". "spectral" divides the kernel of every
+            convolution and of the final dense layer by its spectral norm
+            (Miyato et al. 2018) and adds no normalisation layers. Use
+            "layer", "spectral" or "none" with `WassersteinGPLoss`.
         dropout: float, default 0. Dropout rate after each block.
         name: str, default "discriminator".
 
@@ -156,11 +163,15 @@ def dcgan_discriminator(
         )
     num_levels = _num_resamplings(image_size)
 
+    spectral = normalization == "spectral"
+    conv_class = SpectralConv2D if spectral else layers.Conv2D
+    dense_class = SpectralDense if spectral else layers.Dense
+
     images = keras.Input((image_size, image_size, channels), name="images")
     x = images
     for level in range(num_levels):
         filters = min(width * 2**level, max_width)
-        x = layers.Conv2D(filters, 4, strides=2, padding="same", name=f"down{level}")(x)
+        x = conv_class(filters, 4, strides=2, padding="same", name=f"down{level}")(x)
         norm = _normalization(normalization, f"down{level}_norm") if level else None
         if norm is not None:
             x = norm(x)
@@ -169,5 +180,5 @@ def dcgan_discriminator(
             x = layers.Dropout(dropout, name=f"down{level}_dropout")(x)
 
     x = layers.Flatten(name="flatten")(x)
-    logits = layers.Dense(1, name="logits")(x)
+    logits = dense_class(1, name="logits")(x)
     return keras.Model(images, logits, name=name)

@@ -1,5 +1,6 @@
 """Callbacks that show, check and checkpoint GAN training."""
 
+from keras_logogan.callbacks.best_checkpoint import BestCheckpoint
 from keras_logogan.callbacks.checkpoint import TrainingCheckpoint
 from keras_logogan.callbacks.discriminator_accuracy import DiscriminatorAccuracy
 from keras_logogan.callbacks.memorization_monitor import MemorizationMonitor

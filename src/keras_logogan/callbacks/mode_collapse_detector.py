@@ -41,8 +41,12 @@ class ModeCollapseDetector(keras.callbacks.Callback):
     is below `feature_diversity_ratio_threshold`. A freshly initialised
     generator draws near-identical blurry images: a 32 px DCGAN generator
     measured a `diversity_ratio` of about 0.02 before training. So collapsed
-    checks count only from `start_from_epoch` on, or after the first healthy
-    check, whichever comes first. After `patience` counted collapsed checks
+    checks count only from `start_from_epoch` on, or after the first clearly
+    healthy check, whichever comes first. A clearly healthy check has at
+    least twice the `diversity_ratio` threshold and under half the
+    `duplicate_rate` threshold, because early generators hover around the
+    thresholds: a small-data run measured 0.108 after its first epoch and
+    0.071 after its second, and then recovered. After `patience` counted collapsed checks
     in a row, the callback logs a warning with the numbers through the
     "keras_logogan" logger, sets `model.stop_training` if `stop_training`,
     and restores the best generator weights if `restore_best_weights`.
@@ -75,8 +79,8 @@ class ModeCollapseDetector(keras.callbacks.Callback):
             so this ratio is less stable than the pixel one. It is logged
             either way.
         start_from_epoch: int, default 5. Number of epochs during which
-            collapsed checks are not counted, unless a healthy check came
-            first. Use 0 to judge from the first epoch.
+            collapsed checks are not counted, unless a clearly healthy check
+            came first. Use 0 to judge from the first epoch.
         patience: int, default 1. Counted collapsed checks in a row before
             the callback reacts.
         stop_training: bool, default True. Stop `fit()` on collapse.
@@ -235,13 +239,20 @@ class ModeCollapseDetector(keras.callbacks.Callback):
         return reasons
 
     def _record_healthy(self, epoch, model, measurements):
-        self._seen_healthy = True
+        if self._clearly_healthy(measurements):
+            self._seen_healthy = True
         self._collapsed_checks = 0
         if measurements["diversity_ratio"] > self._best_diversity:
             self._best_diversity = measurements["diversity_ratio"]
             self.best_epoch = epoch + 1
             if self.restore_best_weights:
                 self._best_weights = model.generator.get_weights()
+
+    def _clearly_healthy(self, measurements):
+        return (
+            measurements["diversity_ratio"] >= 2 * self.diversity_ratio_threshold
+            and measurements["duplicate_rate"] < 0.5 * self.duplicate_rate_threshold
+        )
 
     def _declare_collapse(self, epoch, model, measurements, reasons):
         self.collapsed_epoch = epoch + 1

@@ -79,6 +79,16 @@ def unit_interval_float(text):
     return value
 
 
+def non_negative_float(text):
+    """Parse a finite number of at least 0."""
+    value = _parse_float(text)
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is negative or not finite. Pass 0 or a positive number, e.g. 0.01."
+        )
+    return value
+
+
 def _parse_int(text):
     try:
         return int(text)
@@ -166,3 +176,20 @@ def write_json_atomically(data, path):
         with open(temporary, "w", encoding="utf-8") as stream:
             json.dump(data, stream, indent=2, sort_keys=True)
             stream.write("\n")
+
+
+def check_image_array(images, data_argument, parser):
+    """Exit with an error naming `--data` unless `images` is a non-empty uint8 (N, H, W, 1 or 3) array."""
+    quoted_data = repr(data_argument)
+    if images.dtype.name != "uint8":
+        parser.error(
+            f"argument --data: {quoted_data} contains {images.dtype} values, but uint8 "
+            "pixels in [0, 255] are required. Convert them first, e.g. "
+            "numpy.clip(numpy.rint(images * 255), 0, 255).astype(numpy.uint8) "
+            "for floats in [0, 1].",
+        )
+    if images.ndim != 4 or images.shape[-1] not in (1, 3) or len(images) == 0:
+        parser.error(
+            f"argument --data: {quoted_data} has shape {images.shape}, but a non-empty "
+            "(N, height, width, channels) array with 1 or 3 channels is required.",
+        )

@@ -9,6 +9,7 @@ import sys
 
 from keras_logogan.cli import common
 from keras_logogan.cli import data
+from keras_logogan.cli import evaluate
 from keras_logogan.cli import interpolate
 from keras_logogan.cli import report
 from keras_logogan.cli import sample
@@ -26,7 +27,7 @@ example:
   logogan sample --model runs/first/model.keras --output logos.png
 """
 
-SUBCOMMANDS = {"train": train, "sample": sample, "data": data, "interpolate": interpolate, "report": report}
+SUBCOMMANDS = {"train": train, "sample": sample, "evaluate": evaluate, "data": data, "interpolate": interpolate, "report": report}
 
 
 def build_parser():

@@ -8,6 +8,15 @@ temporary files) and trains the remaining epochs. A folder without
 `checkpoint/` but with `model.keras` contains a completed run, which only a
 higher `--epochs` continues.
 
+The checkpoint contains the weights, both optimizers' states and the seed
+generator states, and `logogan train` shuffles each epoch by the seed and the
+epoch number alone (`keras_logogan.datasets.pipeline.make_epoch_dataset`). So
+a resumed run trains on the same batches and ends with the same weights, bit
+for bit, as an uninterrupted one on the same backend and machine, unless
+`--learning-rate` or `--backend` changes. NOTE: this was checked on CPU
+only. GPU kernels that are not deterministic make even two uninterrupted runs
+differ.
+
 The functions that run before the backend is chosen import no Keras.
 """
 
@@ -95,6 +104,7 @@ def plan_resume(args, parser, argv):
     resumed_args.backend = args.backend or recorded.get("backend") or config.get("backend")
     if "learning_rate" in typed_options:
         resumed_args.learning_rate = args.learning_rate
+        resumed_args.discriminator_learning_rate = args.learning_rate
 
     recorded_epochs = int(recorded["epochs"])
     if "epochs" in typed_options:
@@ -259,7 +269,7 @@ def restore_training_state(gan, plan, parser):
     # The learning rates are optimizer variables, so loading restored the
     # saved ones; this applies --learning-rate, or the recorded rate.
     gan.generator_optimizer.learning_rate = plan.args.learning_rate
-    gan.discriminator_optimizer.learning_rate = plan.args.learning_rate
+    gan.discriminator_optimizer.learning_rate = plan.args.discriminator_learning_rate
     if info is None:
         save_checkpoint(gan, folder, completed)
     return completed
@@ -270,6 +280,7 @@ def record_resume(plan, completed, argv, started, backend):
     config = plan.config
     config["options"]["epochs"] = plan.args.epochs
     config["options"]["learning_rate"] = plan.args.learning_rate
+    config["options"]["discriminator_learning_rate"] = plan.args.discriminator_learning_rate
     config["options"]["backend"] = backend
     config.setdefault("resumes", []).append(
         {

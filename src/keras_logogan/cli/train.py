@@ -1,6 +1,7 @@
 """`logogan train`: train a LogoGAN and write a run folder."""
 
 import datetime
+import math
 import os
 import platform
 import shlex
@@ -18,6 +19,11 @@ from keras_logogan.cli import resume
 # copies match.
 LOSS_NAMES = ("non_saturating", "hinge", "least_squares", "wasserstein_gp")
 ARCHITECTURE_NAMES = ("dcgan", "hobby")
+# Copy of `keras_logogan.training_configs.TRAINING_CONFIGS`' names, for the
+# same reason; tests/test_cli.py checks it too.
+CONFIG_NAMES = ("default", "hobby", "small_data")
+NORMALIZATION_NAMES = ("batch", "layer", "spectral", "none")
+DEFAULT_EPOCHS = 30
 DEFAULT_LATENT_DIMS = {"dcgan": 128, "hobby": 100}
 HOBBY_IMAGE_SIZE = 32
 
@@ -99,20 +105,47 @@ def add_parser(subparsers):
         help="use only the first N images, for quick runs (default: all images)",
     )
 
-    model = parser.add_argument_group("model")
+    model = parser.add_argument_group(
+        "model and training setup",
+        "--config picks a named setup; each option below overrides one of its settings",
+    )
+    model.add_argument(
+        "--config",
+        choices=CONFIG_NAMES,
+        default="default",
+        help="named training setup: 'default' (plain DCGAN, batch 32), 'hobby' (the "
+        "hobby project's DCGAN, Adam 1e-4, batch 256), 'small_data' (the default "
+        "DCGAN with DiffAugment whose strength adapts, ADA), recommended for a few "
+        "hundred to a few thousand images (default: %(default)s)",
+    )
     model.add_argument(
         "--architecture",
         choices=ARCHITECTURE_NAMES,
-        default="dcgan",
+        default=None,
         help="network pair: 'dcgan' for any power-of-two size, 'hobby' for the "
-        "fixed 32 px layer stack, which ignores --width (default: %(default)s)",
+        "fixed 32 px layer stack, which ignores --width (default: from --config)",
     )
     model.add_argument(
         "--width",
         type=common.positive_int,
-        default=32,
+        default=None,
         metavar="FILTERS",
-        help="base number of convolution filters of the dcgan networks (default: %(default)s)",
+        help="base number of convolution filters of the dcgan networks (default: from --config)",
+    )
+    model.add_argument(
+        "--discriminator-normalization",
+        choices=NORMALIZATION_NAMES,
+        default=None,
+        help="normalization in the dcgan discriminator; wasserstein_gp needs 'layer', "
+        "'spectral' or 'none' (default: from --config, and 'layer' with wasserstein_gp)",
+    )
+    model.add_argument(
+        "--ema-decay",
+        type=common.unit_interval_float,
+        default=None,
+        metavar="DECAY",
+        help="decay of the averaged generator that samples are drawn from, in [0, 1); "
+        "0 keeps no average (default: from --config)",
     )
     model.add_argument(
         "--latent-dim",
@@ -127,47 +160,90 @@ def add_parser(subparsers):
     training.add_argument(
         "--loss",
         choices=LOSS_NAMES,
-        default="non_saturating",
+        default=None,
         help="adversarial loss. With wasserstein_gp the dcgan discriminator uses "
         "layer normalization instead of batch normalization, because the "
-        "gradient penalty is taken per image (default: %(default)s)",
+        "gradient penalty is taken per image (default: from --config)",
     )
-    training.add_argument(
+    budget = training.add_mutually_exclusive_group()
+    budget.add_argument(
         "--epochs",
         type=common.positive_int,
-        default=30,
+        default=None,
         metavar="N",
-        help="passes over the training images (default: %(default)s)",
+        help=f"passes over the training images (default: {DEFAULT_EPOCHS})",
+    )
+    budget.add_argument(
+        "--kimg",
+        type=common.positive_float,
+        default=None,
+        metavar="THOUSANDS",
+        help="training budget in thousands of real images shown to the "
+        "discriminator, rounded up to whole epochs; an alternative to --epochs (default: no "
+        "budget, --epochs decides)",
     )
     training.add_argument(
         "--batch-size",
         type=common.positive_int,
-        default=32,
+        default=None,
         metavar="N",
-        help="images per training step (default: %(default)s)",
+        help="images per training step (default: from --config)",
     )
     training.add_argument(
         "--discriminator-steps",
         type=common.positive_int,
-        default=1,
+        default=None,
         metavar="N",
         help="discriminator updates per generator update, usually 5 with "
-        "wasserstein_gp (default: %(default)s)",
+        "wasserstein_gp (default: from --config)",
     )
     training.add_argument(
         "--learning-rate",
         type=common.positive_float,
-        default=2e-4,
+        default=None,
         metavar="RATE",
-        help="Adam learning rate of both networks (default: %(default)s)",
+        help="Adam learning rate of both networks (default: from --config)",
+    )
+    training.add_argument(
+        "--discriminator-learning-rate",
+        type=common.positive_float,
+        default=None,
+        metavar="RATE",
+        help="Adam learning rate of the discriminator alone, overriding "
+        "--learning-rate for it (default: from --config)",
     )
     training.add_argument(
         "--beta-1",
         type=common.unit_interval_float,
-        default=0.5,
+        default=None,
         metavar="BETA",
         help="Adam beta_1, the decay rate of the first moment, for both networks "
-        "(default: %(default)s)",
+        "(default: from --config)",
+    )
+    training.add_argument(
+        "--augment",
+        default=None,
+        metavar="POLICY",
+        help="DiffAugment transforms applied to real and generated images before "
+        "the discriminator, comma-separated from translation, cutout, color and "
+        "flip, or 'none' (default: from --config)",
+    )
+    training.add_argument(
+        "--ada-target",
+        type=common.unit_interval_float,
+        default=None,
+        metavar="R_T",
+        help="adapt the augmentation probability so that the discriminator's "
+        "overfitting signal r_t = mean(sign(D(real))) stays near this value, "
+        "usually 0.6; 0 uses a fixed probability of 1 (default: from --config)",
+    )
+    training.add_argument(
+        "--r1-weight",
+        type=common.non_negative_float,
+        default=None,
+        metavar="GAMMA",
+        help="weight of the R1 penalty on the discriminator's gradients at real "
+        "images; 0 turns it off (default: from --config)",
     )
     training.add_argument(
         "--seed",
@@ -260,6 +336,7 @@ def run(args, parser, argv):
             )
             return 0
         args = plan.args
+    resolve_setup(args)
     _check_options(args, parser)
     data_path = _check_data_path(args.data, parser)
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -286,20 +363,18 @@ def run(args, parser, argv):
     if plan is not None:
         resume.check_same_data(plan, images, parser)
     train_images, held_out_images = split_held_out(images, args.held_out, args.seed, parser)
+    if args.epochs is None:
+        args.epochs = epochs_for_budget(args.kimg, len(train_images))
 
     keras.utils.set_random_seed(args.seed)
     gan = _build_gan(args, channels=images.shape[-1])
-    gan.compile(
-        generator_optimizer=keras.optimizers.Adam(args.learning_rate, beta_1=args.beta_1),
-        discriminator_optimizer=keras.optimizers.Adam(args.learning_rate, beta_1=args.beta_1),
-        loss=args.loss,
-        discriminator_steps=args.discriminator_steps,
-    )
 
     samples_folder = os.path.join(output, "samples")
     os.makedirs(samples_folder, exist_ok=True)
     checkpoint_folder = os.path.join(output, resume.CHECKPOINT_FOLDER)
     monitors, monitor_columns = _monitoring_callbacks(args, train_images, held_out_images)
+    if args.augment != "none":
+        monitor_columns = (*monitor_columns, "augment_probability")
     num_held_out = 0 if held_out_images is None else len(held_out_images)
     if plan is None:
         config = _run_config(args, argv, gan, images, data_path, output, started)
@@ -346,9 +421,16 @@ def run(args, parser, argv):
         TrainingCheckpoint(checkpoint_folder),
     ]
     if initial_epoch < args.epochs:
+        from keras_logogan.datasets.pipeline import epoch_steps
+        from keras_logogan.datasets.pipeline import make_epoch_dataset
+
+        # The order of each epoch depends only on the seed and the epoch, so
+        # a resumed run trains on the same batches as an uninterrupted one.
         gan.fit(
-            train_images,
-            batch_size=args.batch_size,
+            make_epoch_dataset(
+                train_images, args.batch_size, seed=args.seed, initial_epoch=initial_epoch
+            ),
+            steps_per_epoch=epoch_steps(len(train_images), args.batch_size),
             epochs=args.epochs,
             initial_epoch=initial_epoch,
             callbacks=callbacks,
@@ -359,7 +441,7 @@ def run(args, parser, argv):
         # only the files below are missing.
         grid_saver.set_model(gan)
         grid_saver.on_train_begin()
-    kept_epoch = _restore_after_nan(gan, nan_guard, checkpoint_folder, args.learning_rate)
+    kept_epoch = _restore_after_nan(gan, nan_guard, checkpoint_folder, args)
 
     model_path = os.path.join(output, "model.keras")
     save_model_atomically(gan, model_path)
@@ -401,7 +483,7 @@ def _prepare_resumed_run(gan, plan, parser, argv, started, csv_columns):
     return initial_epoch
 
 
-def _restore_after_nan(gan, nan_guard, checkpoint_folder, learning_rate):
+def _restore_after_nan(gan, nan_guard, checkpoint_folder, args):
     """Load the last finite checkpoint into `gan` if `NaNGuard` stopped training.
 
     Returns:
@@ -415,8 +497,8 @@ def _restore_after_nan(gan, nan_guard, checkpoint_folder, learning_rate):
     info = load_checkpoint(gan, checkpoint_folder)
     if info is None:
         return None
-    gan.generator_optimizer.learning_rate = learning_rate
-    gan.discriminator_optimizer.learning_rate = learning_rate
+    gan.generator_optimizer.learning_rate = args.learning_rate
+    gan.discriminator_optimizer.learning_rate = args.discriminator_learning_rate
     return info.epoch
 
 
@@ -575,18 +657,7 @@ def _load_image_files(path, args, parser):
 
 def _check_array(images, args, parser):
     quoted_data = repr(args.data)
-    if images.dtype != np.uint8:
-        parser.error(
-            f"argument --data: {quoted_data} contains {images.dtype} values, but uint8 "
-            "pixels in [0, 255] are required. Convert them first, e.g. "
-            "numpy.clip(numpy.rint(images * 255), 0, 255).astype(numpy.uint8) "
-            "for floats in [0, 1].",
-        )
-    if images.ndim != 4 or images.shape[-1] not in (1, 3) or len(images) == 0:
-        parser.error(
-            f"argument --data: {quoted_data} has shape {images.shape}, but a non-empty "
-            "(N, height, width, channels) array with 1 or 3 channels is required.",
-        )
+    common.check_image_array(images, args.data, parser)
     height, width = images.shape[1:3]
     if (height, width) != (args.image_size, args.image_size):
         parser.error(
@@ -602,21 +673,80 @@ def rgb_to_grayscale(images):
     return np.clip(np.rint(luma), 0, 255).astype(np.uint8)[..., np.newaxis]
 
 
+def resolve_setup(args):
+    """Fill the model and training options left unset from the `--config` setup, in place.
+
+    Options typed on the command line win. The resolved values are what
+    run_config.json records, so a resumed run rebuilds the same setup.
+    """
+    from keras_logogan import training_configs
+
+    config = training_configs.get(args.config)
+    for name in ("architecture", "width", "loss", "batch_size", "discriminator_steps", "beta_1"):
+        if getattr(args, name) is None:
+            setattr(args, name, getattr(config, name))
+
+    learning_rate_typed = args.learning_rate is not None
+    if not learning_rate_typed:
+        args.learning_rate = config.generator_learning_rate
+    if args.discriminator_learning_rate is None:
+        if learning_rate_typed:
+            args.discriminator_learning_rate = args.learning_rate
+        else:
+            args.discriminator_learning_rate = config.discriminator_learning_rate
+
+    if args.discriminator_normalization is None:
+        args.discriminator_normalization = config.discriminator_normalization
+        # The gradient penalty is computed per image, which batch
+        # normalization would mix across the batch.
+        if args.loss == "wasserstein_gp" and args.discriminator_normalization == "batch":
+            args.discriminator_normalization = "layer"
+    # 0 stands for "off" in the options below, so that a resumed run does
+    # not mistake an explicit "off" for an unset option.
+    if args.ema_decay is None:
+        args.ema_decay = config.ema_decay or 0.0
+    if args.augment is None:
+        args.augment = config.augmentation or "none"
+    if args.ada_target is None:
+        args.ada_target = config.ada_target or 0.0
+    if args.r1_weight is None:
+        args.r1_weight = config.r1_weight
+
+
+def epochs_for_budget(kimg, num_train_images):
+    """Return the epochs that show at least `kimg` thousand images, or the default without a budget."""
+    if kimg is None:
+        return DEFAULT_EPOCHS
+    return max(1, math.ceil(kimg * 1000 / num_train_images))
+
+
 def _build_gan(args, channels):
+    import keras
+
     from keras_logogan import LogoGAN
 
-    # The gradient penalty is computed per image, which batch normalization
-    # would mix across the batch.
-    normalization = "layer" if args.loss == "wasserstein_gp" else "batch"
-    return LogoGAN(
-        discriminator_normalization=normalization,
+    gan = LogoGAN(
+        discriminator_normalization=args.discriminator_normalization,
         architecture=args.architecture,
         image_size=args.image_size,
         channels=channels,
         latent_dim=args.latent_dim,
         width=args.width,
+        ema_decay=args.ema_decay or None,
         seed=args.seed,
     )
+    gan.compile(
+        generator_optimizer=keras.optimizers.Adam(args.learning_rate, beta_1=args.beta_1),
+        discriminator_optimizer=keras.optimizers.Adam(
+            args.discriminator_learning_rate, beta_1=args.beta_1
+        ),
+        loss=args.loss,
+        discriminator_steps=args.discriminator_steps,
+        augmentation=None if args.augment == "none" else args.augment,
+        ada_target=args.ada_target or None,
+        r1_weight=args.r1_weight,
+    )
+    return gan
 
 
 def _run_config(args, argv, gan, images, data_path, output, started):

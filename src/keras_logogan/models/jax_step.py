@@ -14,6 +14,7 @@ import jax
 import keras
 from keras import ops
 
+from keras_logogan.models import adaptive_augmentation
 from keras_logogan.models import averaged_generator
 from keras_logogan.models import step_utils
 
@@ -38,6 +39,7 @@ class StateLayout:
         self.seed = _positions(non_trainable, [gan.seed_generator.state])
         self.optimizer_slices = _optimizer_slices(gan)
         self.ema_updates = _positions(non_trainable, [gan.ema_updates])
+        self.augment_probability = _positions(non_trainable, [gan.augment_probability])
         self.averaged = []
         self.averaged_sources = []
         if gan.averaged_generator is not None:
@@ -118,27 +120,47 @@ def _gradient_penalty(gan, d_trainable, d_non_trainable, real, fake, mix):
     return step_utils.penalty_from_gradients(jax.grad(summed_logits)(points))
 
 
-def _discriminator_loss_fn(gan, d_trainable, d_non_trainable, real, fake, mix):
+def _r1_penalty(gan, d_trainable, d_non_trainable, augmented_real):
+    def summed_logits(x):
+        logits, _ = gan.discriminator.stateless_call(d_trainable, d_non_trainable, x, training=True)
+        return ops.sum(logits)
+
+    return step_utils.r1_penalty_from_gradients(jax.grad(summed_logits)(augmented_real))
+
+
+def _discriminator_loss_fn(gan, d_trainable, d_non_trainable, real, fake, mix, augment_inputs):
+    draws_real, draws_fake, probability = augment_inputs
+    augmented_real = step_utils.augment(gan, real, draws_real, probability)
+    augmented_fake = step_utils.augment(gan, fake, draws_fake, probability)
     real_logits, d_non_trainable = gan.discriminator.stateless_call(
-        d_trainable, d_non_trainable, real, training=True
+        d_trainable, d_non_trainable, augmented_real, training=True
     )
     fake_logits, d_non_trainable = gan.discriminator.stateless_call(
-        d_trainable, d_non_trainable, fake, training=True
+        d_trainable, d_non_trainable, augmented_fake, training=True
     )
     d_loss = gan.loss.discriminator_loss(real_logits, fake_logits)
     if gan.loss.gradient_penalty_weight:
         penalty = _gradient_penalty(gan, d_trainable, d_non_trainable, real, fake, mix)
         d_loss = d_loss + gan.loss.gradient_penalty_weight * penalty
+    if gan.r1_weight:
+        # NOTE: R1 runs the discriminator once more on the augmented reals,
+        # because `jax.grad` needs the logits as a function of the images.
+        penalty = _r1_penalty(gan, d_trainable, d_non_trainable, augmented_real)
+        d_loss = d_loss + 0.5 * gan.r1_weight * penalty
     scaled = gan.discriminator_optimizer.scale_loss(d_loss)
     return scaled, (d_loss, d_non_trainable, real_logits, fake_logits)
 
 
-def _generator_loss_fn(gan, g_trainable, g_non_trainable, d_trainable, d_non_trainable, latents):
+def _generator_loss_fn(
+    gan, g_trainable, g_non_trainable, d_trainable, d_non_trainable, latents, augment_inputs
+):
+    draws, probability = augment_inputs
     fake, g_non_trainable = gan.generator.stateless_call(
         g_trainable, g_non_trainable, latents, training=True
     )
+    augmented = step_utils.augment(gan, fake, draws, probability)
     fake_logits, d_non_trainable = gan.discriminator.stateless_call(
-        d_trainable, d_non_trainable, fake, training=True
+        d_trainable, d_non_trainable, augmented, training=True
     )
     g_loss = gan.loss.generator_loss(fake_logits)
     scaled = gan.generator_optimizer.scale_loss(g_loss)
@@ -170,26 +192,39 @@ def train_step(gan, state, data):
     d_optimizer_values = optimizer_values[d_slice]
 
     real = step_utils.real_images(data)
-    noise, seed_values = _draw_noise(gan, _take(non_trainable, layout.seed), ops.shape(real)[0])
+    batch_size = ops.shape(real)[0]
+    noise, seed_values = _draw_noise(gan, _take(non_trainable, layout.seed), batch_size)
+    (probability_position,) = layout.augment_probability
+    probability = non_trainable[probability_position]
 
     d_grad_fn = jax.value_and_grad(
-        lambda tv, ntv, fake, mix: _discriminator_loss_fn(gan, tv, ntv, real, fake, mix),
+        lambda tv, ntv, fake, mix, augment_inputs: _discriminator_loss_fn(
+            gan, tv, ntv, real, fake, mix, augment_inputs
+        ),
         has_aux=True,
     )
-    for latents, mix in zip(noise["discriminator_latents"], noise["mix"]):
+    discriminator_inputs = zip(
+        noise["discriminator_latents"], noise["mix"], noise["augment_real"], noise["augment_fake"]
+    )
+    for latents, mix, draws_real, draws_fake in discriminator_inputs:
         fake, g_non_trainable = gan.generator.stateless_call(
             g_trainable, g_non_trainable, latents, training=True
         )
         fake = jax.lax.stop_gradient(fake)
-        (_, aux), gradients = d_grad_fn(d_trainable, d_non_trainable, fake, mix)
+        augment_inputs = (draws_real, draws_fake, probability)
+        (_, aux), gradients = d_grad_fn(d_trainable, d_non_trainable, fake, mix, augment_inputs)
         d_loss, d_non_trainable, real_logits, fake_logits = aux
         d_trainable, d_optimizer_values = gan.discriminator_optimizer.stateless_apply(
             d_optimizer_values, gradients, d_trainable
         )
+        probability = adaptive_augmentation.adjusted_probability(
+            gan, probability, real_logits, batch_size
+        )
 
+    generator_augment_inputs = (noise["augment_generator"], probability)
     g_grad_fn = jax.value_and_grad(
         lambda tv, ntv, dntv: _generator_loss_fn(
-            gan, tv, ntv, d_trainable, dntv, noise["generator_latents"]
+            gan, tv, ntv, d_trainable, dntv, noise["generator_latents"], generator_augment_inputs
         ),
         has_aux=True,
     )
@@ -202,12 +237,14 @@ def train_step(gan, state, data):
     logs, metrics_values = _update_metrics(
         gan, metrics_values, d_loss, g_loss, real_logits, fake_logits
     )
+    logs = step_utils.with_augment_probability(gan, logs, probability)
 
     _put(trainable, layout.generator_trainable, g_trainable)
     _put(trainable, layout.discriminator_trainable, d_trainable)
     _put(non_trainable, layout.generator_non_trainable, g_non_trainable)
     _put(non_trainable, layout.discriminator_non_trainable, d_non_trainable)
     _put(non_trainable, layout.seed, seed_values)
+    non_trainable[probability_position] = probability
     _update_averaged(layout, gan, trainable, non_trainable)
     optimizer_values[g_slice] = g_optimizer_values
     optimizer_values[d_slice] = d_optimizer_values

@@ -5,12 +5,14 @@ import contextlib
 import keras
 import numpy as np
 
+from keras_logogan import augmentation as augmentation_lib
 from keras_logogan import losses as losses_lib
 from keras_logogan.architectures import build_networks
 from keras_logogan import images as images_io
 from keras_logogan import latents as latents_lib
 from keras_logogan.hub.presets import PresetsDescriptor
 from keras_logogan.log import logger
+from keras_logogan.models import adaptive_augmentation
 from keras_logogan.models import averaged_generator
 from keras_logogan.models.optimizers import build_multi_optimizer
 from keras_logogan.models.optimizers import default_optimizer
@@ -76,8 +78,8 @@ class LogoGAN(keras.Model):
             32 trains at about 600 images/s on two CPU cores with TensorFlow;
             64 is the classic DCGAN width and about four times slower.
         discriminator_normalization: str, default "batch". "batch",
-            "layer" or "none" for the DCGAN discriminator; use "layer" or
-            "none" with the "wasserstein_gp" loss.
+            "layer", "spectral" or "none" for the DCGAN discriminator; use
+            "layer", "spectral" or "none" with the "wasserstein_gp" loss.
         ema_decay: float or None, default 0.999. Decay of the exponential
             moving average of the generator's weights that `generate` samples
             from (see `keras_logogan.models.averaged_generator`); None keeps
@@ -140,9 +142,19 @@ class LogoGAN(keras.Model):
         self.ema_updates = self.add_weight(
             shape=(), initializer="zeros", trainable=False, name="ema_updates"
         )
+        # The augmentation strength is model state, so ADA adapts it under
+        # JAX's jit too and a resumed run continues from the saved value.
+        self.augment_probability = self.add_weight(
+            shape=(), initializer="zeros", trainable=False, name="augment_probability"
+        )
 
         self.trackers = [keras.metrics.Mean(name=metric) for metric in METRIC_NAMES]
         self.discriminator_steps = 1
+        self.augmentation = None
+        self.fixed_augment_probability = 1.0
+        self.ada_target = None
+        self.ada_kimg = 100
+        self.r1_weight = 0.0
         self._train_step_module = _backend_step_module()
         self._state_layout = None
         self.built = True
@@ -165,9 +177,14 @@ class LogoGAN(keras.Model):
         discriminator_optimizer=None,
         loss="non_saturating",
         discriminator_steps=1,
+        augmentation=None,
+        augment_probability=1.0,
+        ada_target=None,
+        ada_kimg=100,
+        r1_weight=0.0,
         **kwargs,
     ):
-        """Set the optimizers and the adversarial loss.
+        """Set the optimizers, the adversarial loss and the regularisers.
 
         Args:
             generator_optimizer: optional `keras.optimizers.Optimizer`, an
@@ -180,12 +197,29 @@ class LogoGAN(keras.Model):
                 "wasserstein_gp".
             discriminator_steps: int, default 1. Discriminator updates per
                 generator update (5 is usual with "wasserstein_gp").
+            augmentation: optional differentiable augmentation applied to
+                real and generated images before the discriminator, in both
+                losses (DiffAugment): a `keras_logogan.augmentation.DiffAugment`,
+                its config, or a policy string such as "translation,cutout".
+            augment_probability: float in [0, 1], default 1.0. Probability
+                of each augmentation per image when `ada_target` is None.
+            ada_target: optional float in (0, 1), e.g. 0.6. Turns on adaptive
+                augmentation (ADA): the probability starts at 0 and follows
+                the discriminator's overfitting signal `r_t` towards this
+                target (see `keras_logogan.models.adaptive_augmentation`).
+            ada_kimg: float, default 100. Thousands of images over which ADA
+                can move the probability from 0 to 1.
+            r1_weight: float, default 0. Weight of the R1 penalty on the
+                discriminator's gradients at the (augmented) real images; the
+                loss gains `r1_weight / 2 * mean(||grad||^2)`. A usual
+                heuristic is `0.0002 * image_size**2 / batch_size`.
             **kwargs: passed to `keras.Model.compile`, e.g. `jit_compile`,
                 `steps_per_execution`.
 
         Raises:
-            ValueError: for an unknown loss, a non-positive
-                `discriminator_steps`, or one optimizer instance passed for
+            ValueError: for an unknown loss or augmentation, a non-positive
+                `discriminator_steps`, invalid augmentation settings, a
+                negative `r1_weight`, or one optimizer instance passed for
                 both networks.
         """
         for forbidden in ("optimizer", "metrics"):
@@ -213,12 +247,31 @@ class LogoGAN(keras.Model):
             )
         self.loss = losses_lib.get(loss)
         self.discriminator_steps = discriminator_steps
+        self._set_regularizers(augmentation, augment_probability, ada_target, ada_kimg, r1_weight)
         self._warn_about_batch_norm_with_penalty()
 
         optimizer = build_multi_optimizer(self)
         super().compile(optimizer=optimizer, **kwargs)
         optimizer.build(self.trainable_variables)
         self._state_layout = None
+
+    def _set_regularizers(self, augmentation, augment_probability, ada_target, ada_kimg, r1_weight):
+        augmentation = augmentation_lib.get(augmentation)
+        adaptive_augmentation.check_settings(
+            augmentation, augment_probability, ada_target, ada_kimg
+        )
+        if not r1_weight >= 0:
+            raise ValueError(
+                "`r1_weight` must be zero or positive; 0 turns R1 off. "
+                f"Received: r1_weight={r1_weight!r}"
+            )
+        self.augmentation = augmentation
+        self.ada_target = None if ada_target is None else float(ada_target)
+        self.ada_kimg = float(ada_kimg)
+        self.r1_weight = float(r1_weight)
+        self.fixed_augment_probability = float(augment_probability)
+        if augmentation is not None and ada_target is None:
+            self.augment_probability.assign(self.fixed_augment_probability)
 
     def _warn_about_batch_norm_with_penalty(self):
         if not self.loss.gradient_penalty_weight:
@@ -228,8 +281,8 @@ class LogoGAN(keras.Model):
                 logger.warning(
                     "The discriminator has BatchNormalization layer %r, but %s "
                     "penalises per-sample gradients, which batch statistics "
-                    "mix. Build the discriminator with normalization='layer' "
-                    "or 'none'.",
+                    "mix. Build the discriminator with normalization='layer', "
+                    "'spectral' or 'none'.",
                     layer.name,
                     type(self.loss).__name__,
                 )
@@ -244,6 +297,11 @@ class LogoGAN(keras.Model):
             "discriminator_optimizer": serialize(self.discriminator_optimizer),
             "loss": serialize(self.loss),
             "discriminator_steps": self.discriminator_steps,
+            "augmentation": serialize(self.augmentation),
+            "augment_probability": self.fixed_augment_probability,
+            "ada_target": self.ada_target,
+            "ada_kimg": self.ada_kimg,
+            "r1_weight": self.r1_weight,
         }
 
     def compile_from_config(self, config):
@@ -253,6 +311,11 @@ class LogoGAN(keras.Model):
             discriminator_optimizer=deserialize(config["discriminator_optimizer"]),
             loss=losses_lib.get(config["loss"]),
             discriminator_steps=config["discriminator_steps"],
+            augmentation=deserialize(config.get("augmentation")),
+            augment_probability=config.get("augment_probability", 1.0),
+            ada_target=config.get("ada_target"),
+            ada_kimg=config.get("ada_kimg", 100),
+            r1_weight=config.get("r1_weight", 0.0),
         )
 
     # Training.
@@ -428,6 +491,10 @@ class LogoGAN(keras.Model):
         keys = list(store.keys())
         own_variables = self._trainable_variables + self._non_trainable_variables
         numbered = [key for key in keys if key != SEED_STATE_KEY]
+        if len(numbered) == len(own_variables) - 1:
+            # Files saved before the augmentation strength became model state
+            # lack its value, which is the last own variable; it stays 0.
+            own_variables = own_variables[:-1]
         if len(numbered) != len(own_variables):
             raise ValueError(
                 f"The weights file contains {len(numbered)} variables for LogoGAN "

@@ -29,19 +29,37 @@ def draw_noise(gan, batch_size):
 
     Returns:
         A dict with `discriminator_latents` (one latent batch per
-        discriminator step), `generator_latents`, and `mix` (one uniform
-        batch per discriminator step for the gradient-penalty interpolates).
+        discriminator step), `generator_latents`, `mix` (one uniform batch
+        per discriminator step for the gradient-penalty interpolates) and,
+        when the GAN augments, `augment_real` and `augment_fake` (one set of
+        augmentation draws per discriminator step) and `augment_generator`.
     """
     latent_shape = (batch_size, gan.latent_dim)
     mix_shape = (batch_size, 1, 1, 1)
     seed = gan.seed_generator
-    return {
-        "discriminator_latents": [
-            keras.random.normal(latent_shape, seed=seed) for _ in range(gan.discriminator_steps)
-        ],
+    steps = range(gan.discriminator_steps)
+    noise = {
+        "discriminator_latents": [keras.random.normal(latent_shape, seed=seed) for _ in steps],
         "generator_latents": keras.random.normal(latent_shape, seed=seed),
-        "mix": [keras.random.uniform(mix_shape, seed=seed) for _ in range(gan.discriminator_steps)],
+        "mix": [keras.random.uniform(mix_shape, seed=seed) for _ in steps],
+        "augment_real": [None for _ in steps],
+        "augment_fake": [None for _ in steps],
+        "augment_generator": None,
     }
+    if gan.augmentation is not None:
+        draw = gan.augmentation.draw
+        size = gan.image_size
+        noise["augment_real"] = [draw(batch_size, size, seed=seed) for _ in steps]
+        noise["augment_fake"] = [draw(batch_size, size, seed=seed) for _ in steps]
+        noise["augment_generator"] = draw(batch_size, size, seed=seed)
+    return noise
+
+
+def augment(gan, images, draws, probability):
+    """Return `images` augmented with the GAN's augmentation, or unchanged without one."""
+    if gan.augmentation is None:
+        return images
+    return gan.augmentation.apply(images, draws, probability=probability)
 
 
 def evaluation_losses(gan, real_logits, fake_logits):
@@ -77,6 +95,15 @@ def penalty_from_gradients(gradients):
     return ops.mean(ops.square(norms - 1.0))
 
 
+def r1_penalty_from_gradients(gradients):
+    """Return `mean(||g|| ** 2)`, the R1 penalty before its `r1_weight / 2` factor.
+
+    The gradients are those of the discriminator's summed logits with respect
+    to the (augmented) real images (Mescheder et al. 2018).
+    """
+    return ops.mean(ops.sum(ops.square(gradients), axis=[1, 2, 3]))
+
+
 def accuracies(loss, real_logits, fake_logits):
     """Return the discriminator's accuracy on real and on generated images."""
     threshold = loss.decision_threshold
@@ -97,3 +124,11 @@ def update_metrics(gan, d_loss, g_loss, real_logits, fake_logits):
     for tracker in gan.metrics:
         tracker.update_state(ops.stop_gradient(values[tracker.name]))
     return {tracker.name: tracker.result() for tracker in gan.metrics}
+
+
+def with_augment_probability(gan, logs, probability):
+    """Add the current augmentation strength to `logs` when the GAN augments."""
+    if gan.augmentation is not None:
+        logs = dict(logs)
+        logs["augment_probability"] = ops.convert_to_tensor(probability)
+    return logs

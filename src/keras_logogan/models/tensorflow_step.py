@@ -3,6 +3,7 @@
 import tensorflow as tf
 from keras import ops
 
+from keras_logogan.models import adaptive_augmentation
 from keras_logogan.models import averaged_generator
 from keras_logogan.models import step_utils
 
@@ -16,27 +17,45 @@ def _gradient_penalty(gan, real, fake, mix):
     return step_utils.penalty_from_gradients(gradients)
 
 
-def _discriminator_step(gan, real, latents, mix):
+def _real_logits_and_r1(gan, real):
+    """Return the discriminator's logits on `real` and the R1 penalty (0 when off)."""
+    if not gan.r1_weight:
+        return gan.discriminator(real, training=True), 0.0
+    with tf.GradientTape() as tape:
+        tape.watch(real)
+        real_logits = gan.discriminator(real, training=True)
+        summed_logits = ops.sum(real_logits)
+    gradients = tape.gradient(summed_logits, real)
+    return real_logits, step_utils.r1_penalty_from_gradients(gradients)
+
+
+def _discriminator_step(gan, real, latents, mix, draws_real, draws_fake):
+    probability = gan.augment_probability
     fake = ops.stop_gradient(gan.generator(latents, training=True))
     variables = gan.discriminator.trainable_variables
     with tf.GradientTape() as tape:
-        real_logits = gan.discriminator(real, training=True)
-        fake_logits = gan.discriminator(fake, training=True)
+        augmented_real = step_utils.augment(gan, real, draws_real, probability)
+        augmented_fake = step_utils.augment(gan, fake, draws_fake, probability)
+        real_logits, r1_penalty = _real_logits_and_r1(gan, augmented_real)
+        fake_logits = gan.discriminator(augmented_fake, training=True)
         d_loss = gan.loss.discriminator_loss(real_logits, fake_logits)
         if gan.loss.gradient_penalty_weight:
             penalty = _gradient_penalty(gan, real, fake, mix)
             d_loss = d_loss + gan.loss.gradient_penalty_weight * penalty
+        if gan.r1_weight:
+            d_loss = d_loss + 0.5 * gan.r1_weight * r1_penalty
         scaled = gan.discriminator_optimizer.scale_loss(d_loss)
     gradients = tape.gradient(scaled, variables)
     gan.discriminator_optimizer.apply(gradients, variables)
     return d_loss, real_logits, fake_logits
 
 
-def _generator_step(gan, latents):
+def _generator_step(gan, latents, draws):
     variables = gan.generator.trainable_variables
     with tf.GradientTape() as tape:
         fake = gan.generator(latents, training=True)
-        fake_logits = gan.discriminator(fake, training=True)
+        augmented = step_utils.augment(gan, fake, draws, gan.augment_probability)
+        fake_logits = gan.discriminator(augmented, training=True)
         g_loss = gan.loss.generator_loss(fake_logits)
         scaled = gan.generator_optimizer.scale_loss(g_loss)
     gradients = tape.gradient(scaled, variables)
@@ -47,14 +66,27 @@ def _generator_step(gan, latents):
 def train_step(gan, data):
     """Run `gan.discriminator_steps` discriminator updates, then one generator update."""
     real = step_utils.real_images(data)
-    noise = step_utils.draw_noise(gan, ops.shape(real)[0])
+    batch_size = ops.shape(real)[0]
+    noise = step_utils.draw_noise(gan, batch_size)
 
-    for latents, mix in zip(noise["discriminator_latents"], noise["mix"]):
-        d_loss, real_logits, fake_logits = _discriminator_step(gan, real, latents, mix)
+    discriminator_inputs = zip(
+        noise["discriminator_latents"], noise["mix"], noise["augment_real"], noise["augment_fake"]
+    )
+    for latents, mix, draws_real, draws_fake in discriminator_inputs:
+        d_loss, real_logits, fake_logits = _discriminator_step(
+            gan, real, latents, mix, draws_real, draws_fake
+        )
+        if gan.ada_target is not None:
+            gan.augment_probability.assign(
+                adaptive_augmentation.adjusted_probability(
+                    gan, gan.augment_probability, real_logits, batch_size
+                )
+            )
 
-    g_loss = _generator_step(gan, noise["generator_latents"])
+    g_loss = _generator_step(gan, noise["generator_latents"], noise["augment_generator"])
     averaged_generator.update_in_place(gan)
-    return step_utils.update_metrics(gan, d_loss, g_loss, real_logits, fake_logits)
+    logs = step_utils.update_metrics(gan, d_loss, g_loss, real_logits, fake_logits)
+    return step_utils.with_augment_probability(gan, logs, gan.augment_probability)
 
 
 # Evaluation needs no gradients, so the shared stateful step serves this backend.
