@@ -22,9 +22,9 @@ at the check with the lowest SWD, as a user of the package would. The
 final numbers come from 2,000 generated images:
 
 - swd: sliced Wasserstein distance x1e3 against 2,000 logos of the
-  training pool (all 4,984 non-held-out logos, also for the subset, so that
-  copying 100 images is not rewarded), and swd_floor: the same distance
-  between two disjoint real sets of that size.
+  training pool, which is all 4,984 non-held-out logos in every case. So
+  copying the 100 images of the subset earns no credit. swd_floor is the
+  same distance between two disjoint real sets of that size.
 - near_copy_share and exact_copy_rate: against the case's own training
   images, with the held-out logos as the reference distance.
 - ms_ssim (generated pairs) and ms_ssim_real (real pairs): higher means less

@@ -1,4 +1,4 @@
-"""Colour histogram distance: known answers on flat colours, logos and noise."""
+"""Colour histogram distance: known results on flat colours, logos and noise."""
 
 import numpy as np
 import pytest

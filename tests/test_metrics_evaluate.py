@@ -1,4 +1,4 @@
-"""`evaluate_generated`: keys, floors and known answers for copies, noise and collapse."""
+"""`evaluate_generated`: keys, floors and known results for copies, noise and collapse."""
 
 import json
 

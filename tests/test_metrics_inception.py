@@ -1,4 +1,4 @@
-"""FID and KID: closed-form answers on Gaussian features, and offline InceptionV3 weights handling."""
+"""FID and KID: closed-form results on Gaussian features, and offline InceptionV3 weights handling."""
 
 import os
 

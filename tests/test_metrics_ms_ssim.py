@@ -1,4 +1,4 @@
-"""MS-SSIM: scales for small images, known answers, and agreement with TensorFlow on large images."""
+"""MS-SSIM: scales for small images, known results, and agreement with TensorFlow on large images."""
 
 import numpy as np
 import pytest

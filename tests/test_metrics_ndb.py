@@ -1,4 +1,4 @@
-"""NDB: k-means bins, the two-proportion z-test, and known answers on logos."""
+"""NDB: k-means bins, the two-proportion z-test, and known results on logos."""
 
 import math
 

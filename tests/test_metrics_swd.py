@@ -1,4 +1,4 @@
-"""Sliced Wasserstein distance: known answers on real logos, noise, solid colours and copies."""
+"""Sliced Wasserstein distance: known results on real logos, noise, solid colours and copies."""
 
 import numpy as np
 import pytest

@@ -6,10 +6,10 @@ and `keras_logogan.training_configs.get(NAME).build()` use the same objects.
 
 - "default": the package's plain DCGAN, as `LogoGAN()` and `compile()` build
   it with no arguments, at batch 32.
-- "hobby": the TF2 DCGAN this package grew out of (its layer stack with the
-  32 px fix, the non-saturating loss, Adam 1e-4 for both networks as in the
-  TensorFlow DCGAN tutorial it followed, batch 256, no averaged generator,
-  no augmentation).
+- "hobby": the TF2 DCGAN this package grew out of: its layer stack with the
+  32 px fix, the non-saturating loss and batch 256. Both networks use Adam
+  1e-4, as in the TensorFlow DCGAN tutorial it followed. It has no averaged
+  generator and no augmentation.
 - "small_data": the recommended setup for a few hundred to a few thousand
   logos: the "default" DCGAN with DiffAugment translation and cutout, whose
   strength ADA adapts, and the averaged generator. `benchmarks/quality.py`

@@ -14,8 +14,9 @@ class BestCheckpoint(keras.callbacks.Callback):
     """Score the generator's samples every few epochs and keep the best weights.
 
     At each check the sampling generator (the averaged one when the GAN keeps
-    one) renders the same `num_images` latents in inference mode, and
-    `metric_fn(generated, reference_images)` scores them; lower is better.
+    one) renders the same `num_images` latents in inference mode. Then
+    `metric_fn(generated, reference_images, seed)` scores them, and lower is
+    better.
     The default metric is the sliced Wasserstein distance x1e3
     (`keras_logogan.metrics.sliced_wasserstein_distance`). The score goes
     into the epoch logs as `log_key`, and every check is appended to
