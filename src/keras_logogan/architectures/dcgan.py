@@ -11,6 +11,7 @@ import math
 import keras
 from keras import layers
 
+from keras_logogan.layers import Conv2DTranspose
 from keras_logogan.layers import SpectralConv2D
 from keras_logogan.layers import SpectralDense
 
@@ -95,13 +96,13 @@ def dcgan_generator(
 
     for level in range(1, num_levels):
         filters = _filters_at(level, num_levels, width, max_width)
-        x = layers.Conv2DTranspose(
+        x = Conv2DTranspose(
             filters, 4, strides=2, padding="same", use_bias=False, name=f"up{level}"
         )(x)
         x = layers.BatchNormalization(name=f"up{level}_bn")(x)
         x = layers.ReLU(name=f"up{level}_relu")(x)
 
-    images = layers.Conv2DTranspose(
+    images = Conv2DTranspose(
         channels, 4, strides=2, padding="same", activation="tanh", name="to_image"
     )(x)
     return keras.Model(latents, images, name=name)

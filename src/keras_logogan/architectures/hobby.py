@@ -11,6 +11,7 @@ import keras
 from keras import layers
 
 from keras_logogan.architectures.dcgan import check_channels
+from keras_logogan.layers import Conv2DTranspose
 
 HOBBY_IMAGE_SIZE = 32
 HOBBY_LATENT_DIM = 100
@@ -56,13 +57,13 @@ def hobby_generator(
     x = layers.Reshape((start, start, 256), name="reshape")(x)
 
     for index, (filters, strides) in enumerate(((128, 1), (64, 2), (32, 2))):
-        x = layers.Conv2DTranspose(
+        x = Conv2DTranspose(
             filters, 5, strides=strides, padding="same", use_bias=False, name=f"up{index}"
         )(x)
         x = layers.BatchNormalization(name=f"up{index}_bn")(x)
         x = layers.LeakyReLU(name=f"up{index}_lrelu")(x)
 
-    images = layers.Conv2DTranspose(
+    images = Conv2DTranspose(
         channels, 5, strides=2, padding="same", use_bias=False, activation="tanh", name="to_image"
     )(x)
     return keras.Model(latents, images, name=name)
