@@ -1,6 +1,7 @@
 """`BestCheckpoint`: scores per check, the best weights kept on disk and restored at the end."""
 
 import os
+import time
 
 import keras
 import numpy as np
@@ -106,3 +107,18 @@ def test_rejects_bad_arguments(logo_images, kwargs, message):
 def test_rejects_float_reference(logo_images):
     with pytest.raises(ValueError, match="uint8"):
         BestCheckpoint(logo_images.astype("float32"))
+
+
+def test_training_seconds_leave_out_checks(make_gan, logo_images):
+    def slow_metric(generated, reference, seed):
+        time.sleep(0.5)
+        return 1.0
+
+    gan = make_gan()
+    best = BestCheckpoint(logo_images, num_images=16, metric_fn=slow_metric)
+
+    gan.fit(logo_images, batch_size=32, epochs=3, callbacks=[best], verbose=0)
+
+    first, second, third = best.history
+    assert 0 < first["training_seconds"] < second["training_seconds"] < third["training_seconds"]
+    assert third["seconds"] - third["training_seconds"] >= 1.0

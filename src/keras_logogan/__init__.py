@@ -4,10 +4,10 @@ The public names load on first use, so `import keras_logogan` does not import
 Keras. That lets the command line set `KERAS_BACKEND` from `--backend` before
 Keras picks its backend.
 
-Example:
->>> from keras_logogan import LogoGAN
->>> LogoGAN(image_size=16, width=8).generate(2, seed=0).shape
-(2, 16, 16, 3)
+Examples:
+    >>> from keras_logogan import LogoGAN
+    >>> LogoGAN(image_size=16, width=8).generate(2, seed=0).shape
+    (2, 16, 16, 3)
 """
 
 import importlib
@@ -16,6 +16,7 @@ from keras_logogan.version import __version__
 
 _LAZY_ATTRIBUTES = {
     "LogoGAN": ("keras_logogan.models", "LogoGAN"),
+    "data_parallel": ("keras_logogan.distribution", "data_parallel"),
     "make_grid": ("keras_logogan.images", "make_grid"),
     "save_grid": ("keras_logogan.images", "save_grid"),
 }
@@ -24,6 +25,7 @@ _LAZY_MODULES = (
     "augmentation",
     "callbacks",
     "datasets",
+    "distribution",
     "hub",
     "images",
     "layers",

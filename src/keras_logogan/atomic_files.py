@@ -24,13 +24,13 @@ def atomic_path(path, suffix=""):
     created file under the current umask, instead of `mkstemp`'s 0600, and
     replaces `path`. On any exception it is deleted and `path` is untouched.
 
-    Example:
-    >>> import pathlib
-    >>> target = pathlib.Path(tempfile.mkdtemp()) / "note.txt"
-    >>> with atomic_path(target) as temporary:
-    ...     _ = pathlib.Path(temporary).write_text("done")
-    >>> target.read_text()
-    'done'
+    Examples:
+        >>> import pathlib
+        >>> target = pathlib.Path(tempfile.mkdtemp()) / "note.txt"
+        >>> with atomic_path(target) as temporary:
+        ...     _ = pathlib.Path(temporary).write_text("done")
+        >>> target.read_text()
+        'done'
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))

@@ -59,9 +59,9 @@ def make_grid(images, columns=None, padding=2, background=255):
     Returns:
         A uint8 array `(rows * (H + padding) + padding, ..., C)`.
 
-    Example:
-    >>> make_grid(np.zeros((6, 8, 8, 3), np.uint8), columns=3).shape
-    (22, 32, 3)
+    Examples:
+        >>> make_grid(np.zeros((6, 8, 8, 3), np.uint8), columns=3).shape
+        (22, 32, 3)
     """
     images = np.asarray(images)
     if images.dtype != np.uint8:
@@ -100,11 +100,11 @@ def save_grid(images, path, columns=None, padding=2, scale=1):
     Returns:
         The path written, as a str.
 
-    Example:
-    >>> import tempfile, pathlib
-    >>> out = pathlib.Path(tempfile.mkdtemp()) / "grid.png"
-    >>> save_grid(np.zeros((4, 8, 8, 3), np.uint8), out).endswith("grid.png")
-    True
+    Examples:
+        >>> import tempfile, pathlib
+        >>> out = pathlib.Path(tempfile.mkdtemp()) / "grid.png"
+        >>> save_grid(np.zeros((4, 8, 8, 3), np.uint8), out).endswith("grid.png")
+        True
     """
     grid = make_grid(images, columns=columns, padding=padding)
     picture = Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid)

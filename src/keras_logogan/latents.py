@@ -34,10 +34,10 @@ def truncated_normal_latents(num_images, latent_dim, truncation, seed=None):
     Each component takes 1/p draws on average, for p = P(|z| <= truncation):
     about 1.9 at 0.7 and 12.6 at 0.1, so very small values are slow.
 
-    Example:
-    >>> latents = truncated_normal_latents(4, 8, 0.5, seed=0)
-    >>> bool((abs(latents) <= 0.5).all())
-    True
+    Examples:
+        >>> latents = truncated_normal_latents(4, 8, 0.5, seed=0)
+        >>> bool((abs(latents) <= 0.5).all())
+        True
     """
     truncation = check_truncation(truncation)
     rng = np.random.default_rng(seed)
@@ -66,10 +66,10 @@ def slerp(start, end, steps):
     Returns:
         A float32 array `(steps, latent_dim)`.
 
-    Example:
-    >>> path = slerp(np.array([1.0, 0.0]), np.array([0.0, 1.0]), 3)
-    >>> np.round(path.astype(float), 3).tolist()
-    [[1.0, 0.0], [0.707, 0.707], [0.0, 1.0]]
+    Examples:
+        >>> path = slerp(np.array([1.0, 0.0]), np.array([0.0, 1.0]), 3)
+        >>> np.round(path.astype(float), 3).tolist()
+        [[1.0, 0.0], [0.707, 0.707], [0.0, 1.0]]
     """
     start = np.asarray(start, dtype=np.float64)
     end = np.asarray(end, dtype=np.float64)

@@ -62,10 +62,10 @@ class NonSaturatingLoss(GANLoss):
         label_smoothing: float, default 0. Real targets become
             `1 - label_smoothing` (one-sided label smoothing).
 
-    Example:
-    >>> loss = NonSaturatingLoss(label_smoothing=0.1)
-    >>> float(loss.generator_loss(keras.ops.zeros((4, 1))))  # log(2)
-    0.6931...
+    Examples:
+        >>> loss = NonSaturatingLoss(label_smoothing=0.1)
+        >>> float(loss.generator_loss(keras.ops.zeros((4, 1))))  # log(2)
+        0.6931...
     """
 
     name = "non_saturating"

@@ -50,14 +50,14 @@ class TrainingConfig:
             probability from 0 to 1.
         r1_weight: float. Weight of the R1 penalty; 0 turns it off.
 
-    Example:
-    >>> from keras_logogan import training_configs
-    >>> config = training_configs.get("small_data")
-    >>> config.ada_target, config.augmentation
-    (0.6, 'translation,cutout')
-    >>> gan = config.replace(width=8).build(image_size=16, seed=0)
-    >>> gan.discriminator_steps
-    1
+    Examples:
+        >>> from keras_logogan import training_configs
+        >>> config = training_configs.get("small_data")
+        >>> config.ada_target, config.augmentation
+        (0.6, 'translation,cutout')
+        >>> gan = config.replace(width=8).build(image_size=16, seed=0)
+        >>> gan.discriminator_steps
+        1
     """
 
     name: str

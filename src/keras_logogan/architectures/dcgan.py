@@ -78,10 +78,10 @@ def dcgan_generator(
         A functional `keras.Model` from `(batch, latent_dim)` to
         `(batch, image_size, image_size, channels)`.
 
-    Example:
-    >>> generator = dcgan_generator(image_size=32, width=16)
-    >>> generator.output_shape
-    (None, 32, 32, 3)
+    Examples:
+        >>> generator = dcgan_generator(image_size=32, width=16)
+        >>> generator.output_shape
+        (None, 32, 32, 3)
     """
     check_image_size(image_size)
     check_channels(channels)
@@ -103,7 +103,8 @@ def dcgan_generator(
         x = layers.ReLU(name=f"up{level}_relu")(x)
 
     images = Conv2DTranspose(
-        channels, 4, strides=2, padding="same", activation="tanh", name="to_image"
+        channels, 4, strides=2, padding="same", activation="tanh", name="to_image",
+        dtype="float32"
     )(x)
     return keras.Model(latents, images, name=name)
 
@@ -150,10 +151,10 @@ def dcgan_discriminator(
         A functional `keras.Model` from `(batch, image_size, image_size,
         channels)` to logits of shape `(batch, 1)`.
 
-    Example:
-    >>> discriminator = dcgan_discriminator(image_size=32, width=16)
-    >>> discriminator.output_shape
-    (None, 1)
+    Examples:
+        >>> discriminator = dcgan_discriminator(image_size=32, width=16)
+        >>> discriminator.output_shape
+        (None, 1)
     """
     check_image_size(image_size)
     check_channels(channels)
@@ -181,5 +182,5 @@ def dcgan_discriminator(
             x = layers.Dropout(dropout, name=f"down{level}_dropout")(x)
 
     x = layers.Flatten(name="flatten")(x)
-    logits = dense_class(1, name="logits")(x)
+    logits = dense_class(1, name="logits", dtype="float32")(x)
     return keras.Model(images, logits, name=name)

@@ -42,9 +42,9 @@ def hobby_generator(
         A functional `keras.Model` from `(batch, latent_dim)` to
         `(batch, 32, 32, channels)` in [-1, 1].
 
-    Example:
-    >>> hobby_generator().output_shape
-    (None, 32, 32, 3)
+    Examples:
+        >>> hobby_generator().output_shape
+        (None, 32, 32, 3)
     """
     _check_hobby_size(image_size)
     check_channels(channels)
@@ -64,7 +64,8 @@ def hobby_generator(
         x = layers.LeakyReLU(name=f"up{index}_lrelu")(x)
 
     images = Conv2DTranspose(
-        channels, 5, strides=2, padding="same", use_bias=False, activation="tanh", name="to_image"
+        channels, 5, strides=2, padding="same", use_bias=False, activation="tanh", name="to_image",
+        dtype="float32"
     )(x)
     return keras.Model(latents, images, name=name)
 
@@ -91,5 +92,5 @@ def hobby_discriminator(image_size=HOBBY_IMAGE_SIZE, channels=3, name="discrimin
         x = layers.Dropout(0.3, name=f"down{index}_dropout")(x)
 
     x = layers.Flatten(name="flatten")(x)
-    logits = layers.Dense(1, name="logits")(x)
+    logits = layers.Dense(1, name="logits", dtype="float32")(x)
     return keras.Model(images, logits, name=name)

@@ -4,12 +4,12 @@
 pure function `apply`, so every backend's training step can draw up front and
 then transform. `get` builds one from a policy string, a config dict or None.
 
-Example:
->>> from keras_logogan import augmentation
->>> augmentation.get("translation,cutout")
-DiffAugment(translation=0.125, cutout=0.5, color=False, flip=False, fill_value=1.0)
->>> augmentation.get("none") is None
-True
+Examples:
+    >>> from keras_logogan import augmentation
+    >>> augmentation.get("translation,cutout")
+    DiffAugment(translation=0.125, cutout=0.5, color=False, flip=False, fill_value=1.0)
+    >>> augmentation.get("none") is None
+    True
 """
 
 import keras
@@ -49,6 +49,7 @@ def get(identifier):
 
     Args:
         identifier: one of
+
             - None or `"none"`: no augmentation, returns None.
             - a policy string of comma-separated names from `POLICY_NAMES`,
               such as `"translation,cutout"` or `"translation,cutout,color"`.

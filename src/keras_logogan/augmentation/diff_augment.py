@@ -132,18 +132,18 @@ class DiffAugment:
         fill_value: float, default 1.0 (white). Value of the pixels that a
             translation vacates.
 
-    Example:
-    >>> import keras
-    >>> augment = DiffAugment(translation=0.125, cutout=0.5)
-    >>> images = keras.random.uniform((8, 32, 32, 3), -1.0, 1.0, seed=0)
-    >>> draws = augment.draw(8, 32, seed=keras.random.SeedGenerator(1))
-    >>> sorted(draws)
-    ['cutout_gate', 'cutout_left', 'cutout_top', 'translation_gate', 'translation_x', 'translation_y']
-    >>> tuple(augment.apply(images, draws).shape)
-    (8, 32, 32, 3)
-    >>> unchanged = augment.apply(images, draws, probability=0.0)
-    >>> bool(keras.ops.all(unchanged == images))
-    True
+    Examples:
+        >>> import keras
+        >>> augment = DiffAugment(translation=0.125, cutout=0.5)
+        >>> images = keras.random.uniform((8, 32, 32, 3), -1.0, 1.0, seed=0)
+        >>> draws = augment.draw(8, 32, seed=keras.random.SeedGenerator(1))
+        >>> sorted(draws)
+        ['cutout_gate', 'cutout_left', 'cutout_top', 'translation_gate', 'translation_x', 'translation_y']
+        >>> tuple(augment.apply(images, draws).shape)
+        (8, 32, 32, 3)
+        >>> unchanged = augment.apply(images, draws, probability=0.0)
+        >>> bool(keras.ops.all(unchanged == images))
+        True
     """
 
     def __init__(self, translation=0.125, cutout=0.5, color=False, flip=False, fill_value=1.0):

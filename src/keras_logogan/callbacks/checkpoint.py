@@ -253,46 +253,47 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         skipped_epoch: 1-based epoch whose state was not saved because it
             was not finite, or None.
 
-    Example of `keras.callbacks.BackupAndRestore`, interrupted after the
-    first epoch and run again:
+    Examples:
+        Example of `keras.callbacks.BackupAndRestore`, interrupted after the
+        first epoch and run again:
 
-    >>> import tempfile
-    >>> from keras_logogan import LogoGAN
-    >>> from keras_logogan.datasets import load_icons
-    >>> images = load_icons(16)[:32]
-    >>> backup = keras.callbacks.BackupAndRestore(tempfile.mkdtemp())
-    >>> class Interrupt(keras.callbacks.Callback):
-    ...     def on_epoch_begin(self, epoch, logs=None):
-    ...         if epoch == 1:
-    ...             raise RuntimeError("interrupted")
-    >>> gan = LogoGAN(image_size=16, width=8, seed=0)
-    >>> gan.compile()
-    >>> try:
-    ...     _ = gan.fit(images, batch_size=16, epochs=3, verbose=0,
-    ...                 callbacks=[backup, Interrupt()])
-    ... except RuntimeError:
-    ...     pass
-    >>> gan = LogoGAN(image_size=16, width=8, seed=0)  # e.g. in a new process
-    >>> gan.compile()
-    >>> history = gan.fit(images, batch_size=16, epochs=3, verbose=0, callbacks=[backup])
-    >>> len(history.history["d_loss"])  # epochs 2 and 3
-    2
-    >>> int(keras.ops.convert_to_numpy(gan.generator_optimizer.iterations))
-    6
+        >>> import tempfile
+        >>> from keras_logogan import LogoGAN
+        >>> from keras_logogan.datasets import load_icons
+        >>> images = load_icons(16)[:32]
+        >>> backup = keras.callbacks.BackupAndRestore(tempfile.mkdtemp())
+        >>> class Interrupt(keras.callbacks.Callback):
+        ...     def on_epoch_begin(self, epoch, logs=None):
+        ...         if epoch == 1:
+        ...             raise RuntimeError("interrupted")
+        >>> gan = LogoGAN(image_size=16, width=8, seed=0)
+        >>> gan.compile()
+        >>> try:
+        ...     _ = gan.fit(images, batch_size=16, epochs=3, verbose=0,
+        ...                 callbacks=[backup, Interrupt()])
+        ... except RuntimeError:
+        ...     pass
+        >>> gan = LogoGAN(image_size=16, width=8, seed=0)  # e.g. in a new process
+        >>> gan.compile()
+        >>> history = gan.fit(images, batch_size=16, epochs=3, verbose=0, callbacks=[backup])
+        >>> len(history.history["d_loss"])  # epochs 2 and 3
+        2
+        >>> int(keras.ops.convert_to_numpy(gan.generator_optimizer.iterations))
+        6
 
-    Example of this callback:
+        Example of this callback:
 
-    >>> folder = tempfile.mkdtemp()
-    >>> gan = LogoGAN(image_size=16, width=8, seed=0)
-    >>> gan.compile()
-    >>> _ = gan.fit(images, batch_size=16, epochs=2, verbose=0,
-    ...             callbacks=[TrainingCheckpoint(folder)])
-    >>> resumed = LogoGAN(image_size=16, width=8, seed=0)
-    >>> resumed.compile()
-    >>> load_checkpoint(resumed, folder).epoch
-    2
-    >>> int(keras.ops.convert_to_numpy(resumed.discriminator_optimizer.iterations))
-    4
+        >>> folder = tempfile.mkdtemp()
+        >>> gan = LogoGAN(image_size=16, width=8, seed=0)
+        >>> gan.compile()
+        >>> _ = gan.fit(images, batch_size=16, epochs=2, verbose=0,
+        ...             callbacks=[TrainingCheckpoint(folder)])
+        >>> resumed = LogoGAN(image_size=16, width=8, seed=0)
+        >>> resumed.compile()
+        >>> load_checkpoint(resumed, folder).epoch
+        2
+        >>> int(keras.ops.convert_to_numpy(resumed.discriminator_optimizer.iterations))
+        4
     """
 
     def __init__(self, folder):

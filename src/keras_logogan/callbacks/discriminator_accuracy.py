@@ -56,17 +56,17 @@ class DiscriminatorAccuracy(keras.callbacks.Callback):
         patience: int, default 3. Checks in a row above `warn_threshold`
             before the warning, so one lucky epoch does not trigger it.
 
-    Example:
-    >>> from keras_logogan import LogoGAN
-    >>> from keras_logogan.callbacks import DiscriminatorAccuracy
-    >>> from keras_logogan.datasets import load_icons
-    >>> images = load_icons(16)
-    >>> gan = LogoGAN(image_size=16, width=8)
-    >>> gan.compile()
-    >>> callback = DiscriminatorAccuracy(images[:64], held_out_images=images[-32:])
-    >>> history = gan.fit(images[:64], epochs=1, verbose=0, callbacks=[callback])
-    >>> sorted(key for key in history.history if key.startswith(("d_", "r_", "overfit")))
-    ['d_fake_accuracy', 'd_held_out_accuracy', 'd_loss', 'd_real_accuracy', 'overfit_gap', 'r_t']
+    Examples:
+        >>> from keras_logogan import LogoGAN
+        >>> from keras_logogan.callbacks import DiscriminatorAccuracy
+        >>> from keras_logogan.datasets import load_icons
+        >>> images = load_icons(16)
+        >>> gan = LogoGAN(image_size=16, width=8)
+        >>> gan.compile()
+        >>> callback = DiscriminatorAccuracy(images[:64], held_out_images=images[-32:])
+        >>> history = gan.fit(images[:64], epochs=1, verbose=0, callbacks=[callback])
+        >>> sorted(key for key in history.history if key.startswith(("d_", "r_", "overfit")))
+        ['d_fake_accuracy', 'd_held_out_accuracy', 'd_loss', 'd_real_accuracy', 'overfit_gap', 'r_t']
     """
 
     def __init__(

@@ -71,17 +71,17 @@ class MemorizationMonitor(keras.callbacks.Callback):
         memorized_epoch: 1-based epoch at which the threshold was first
             reached, or None.
 
-    Example:
-    >>> from keras_logogan import LogoGAN
-    >>> from keras_logogan.callbacks import MemorizationMonitor
-    >>> from keras_logogan.datasets import load_icons
-    >>> images = load_icons(16)
-    >>> gan = LogoGAN(image_size=16, width=8)
-    >>> gan.compile()
-    >>> monitor = MemorizationMonitor(images[:64], images[-64:], num_images=64)
-    >>> history = gan.fit(images[:64], epochs=1, verbose=0, callbacks=[monitor])
-    >>> history.history["near_copy_share"]
-    [0.0]
+    Examples:
+        >>> from keras_logogan import LogoGAN
+        >>> from keras_logogan.callbacks import MemorizationMonitor
+        >>> from keras_logogan.datasets import load_icons
+        >>> images = load_icons(16)
+        >>> gan = LogoGAN(image_size=16, width=8)
+        >>> gan.compile()
+        >>> monitor = MemorizationMonitor(images[:64], images[-64:], num_images=64)
+        >>> history = gan.fit(images[:64], epochs=1, verbose=0, callbacks=[monitor])
+        >>> history.history["near_copy_share"]
+        [0.0]
     """
 
     def __init__(

@@ -94,17 +94,17 @@ class ModeCollapseDetector(keras.callbacks.Callback):
             None.
         best_epoch: 1-based epoch of the stored best weights, or None.
 
-    Example:
-    >>> from keras_logogan import LogoGAN
-    >>> from keras_logogan.callbacks import ModeCollapseDetector
-    >>> from keras_logogan.datasets import load_icons
-    >>> images = load_icons(16)[:64]
-    >>> gan = LogoGAN(image_size=16, width=8)
-    >>> gan.compile()
-    >>> detector = ModeCollapseDetector(images, num_images=64)
-    >>> history = gan.fit(images, epochs=1, verbose=0, callbacks=[detector])
-    >>> sorted(key for key in history.history if "diversity" in key or "duplicate" in key)
-    ['diversity_ratio', 'duplicate_rate', 'feature_diversity_ratio']
+    Examples:
+        >>> from keras_logogan import LogoGAN
+        >>> from keras_logogan.callbacks import ModeCollapseDetector
+        >>> from keras_logogan.datasets import load_icons
+        >>> images = load_icons(16)[:64]
+        >>> gan = LogoGAN(image_size=16, width=8)
+        >>> gan.compile()
+        >>> detector = ModeCollapseDetector(images, num_images=64)
+        >>> history = gan.fit(images, epochs=1, verbose=0, callbacks=[detector])
+        >>> sorted(key for key in history.history if "diversity" in key or "duplicate" in key)
+        ['diversity_ratio', 'duplicate_rate', 'feature_diversity_ratio']
     """
 
     def __init__(

@@ -35,15 +35,15 @@ class NaNGuard(keras.callbacks.Callback):
         stopped_batch: 0-based batch of the first bad value, or None.
         bad_metric: name of the first bad metric, or None.
 
-    Example:
-    >>> from keras_logogan import LogoGAN
-    >>> from keras_logogan.callbacks import NaNGuard
-    >>> gan = LogoGAN(image_size=16, width=8)
-    >>> gan.compile()
-    >>> guard = NaNGuard()
-    >>> _ = gan.fit(np.zeros((32, 16, 16, 3), np.uint8), epochs=1, verbose=0, callbacks=[guard])
-    >>> guard.stopped_epoch is None
-    True
+    Examples:
+        >>> from keras_logogan import LogoGAN
+        >>> from keras_logogan.callbacks import NaNGuard
+        >>> gan = LogoGAN(image_size=16, width=8)
+        >>> gan.compile()
+        >>> guard = NaNGuard()
+        >>> _ = gan.fit(np.zeros((32, 16, 16, 3), np.uint8), epochs=1, verbose=0, callbacks=[guard])
+        >>> guard.stopped_epoch is None
+        True
     """
 
     def __init__(self, monitor=None, raise_error=False):

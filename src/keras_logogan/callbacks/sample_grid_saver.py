@@ -33,18 +33,18 @@ class SampleGridSaver(keras.callbacks.Callback):
             every Keras backend, and needs the `tensorboard` package
             (`pip install "keras-logogan[tensorboard]"`).
 
-    Example:
-    >>> import tempfile
-    >>> from keras_logogan import LogoGAN
-    >>> from keras_logogan.callbacks import SampleGridSaver
-    >>> gan = LogoGAN(image_size=16, width=8)
-    >>> gan.compile()
-    >>> folder = tempfile.mkdtemp()
-    >>> images = np.zeros((16, 16, 16, 3), np.uint8)
-    >>> _ = gan.fit(images, epochs=1, verbose=0,
-    ...             callbacks=[SampleGridSaver(folder, num_images=4)])
-    >>> sorted(os.listdir(folder))
-    ['epoch_0001.png', 'latents.npy']
+    Examples:
+        >>> import tempfile
+        >>> from keras_logogan import LogoGAN
+        >>> from keras_logogan.callbacks import SampleGridSaver
+        >>> gan = LogoGAN(image_size=16, width=8)
+        >>> gan.compile()
+        >>> folder = tempfile.mkdtemp()
+        >>> images = np.zeros((16, 16, 16, 3), np.uint8)
+        >>> _ = gan.fit(images, epochs=1, verbose=0,
+        ...             callbacks=[SampleGridSaver(folder, num_images=4)])
+        >>> sorted(os.listdir(folder))
+        ['epoch_0001.png', 'latents.npy']
     """
 
     def __init__(

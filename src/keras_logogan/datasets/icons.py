@@ -49,15 +49,14 @@ def load_icons(image_size=32, *, grayscale=False, return_names=False):
     Raises:
         ValueError: If `image_size` is not an integer from 8 to 128.
 
-    Example:
-
-    >>> from keras_logogan.datasets import load_icons
-    >>> images = load_icons(image_size=32)
-    >>> images.shape[1:], images.dtype
-    ((32, 32, 3), dtype('uint8'))
-    >>> gray, names = load_icons(16, grayscale=True, return_names=True)
-    >>> gray.shape[1:], len(names) == len(gray)
-    ((16, 16, 1), True)
+    Examples:
+        >>> from keras_logogan.datasets import load_icons
+        >>> images = load_icons(image_size=32)
+        >>> images.shape[1:], images.dtype
+        ((32, 32, 3), dtype('uint8'))
+        >>> gray, names = load_icons(16, grayscale=True, return_names=True)
+        >>> gray.shape[1:], len(names) == len(gray)
+        ((16, 16, 1), True)
     """
     image_size = _validate_image_size(image_size)
     source_size = _choose_source_size(image_size)

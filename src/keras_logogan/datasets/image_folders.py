@@ -181,18 +181,18 @@ def image_folder(
         NoUsableImagesError: If no file could be used. Its message names
             the folder and counts the files skipped for each reason.
 
-    Example:
-    >>> import pathlib, tempfile
-    >>> from PIL import Image
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> Image.new("RGBA", (40, 20), (255, 0, 0, 255)).save(folder / "red.png")
-    >>> (folder / "notes.txt").write_text("not an image")
-    12
-    >>> images, report = image_folder(folder, 16, cache_dir=False, return_report=True)
-    >>> images.shape, images[0, 8, 8].tolist(), images[0, 0, 0].tolist()
-    ((1, 16, 16, 3), [255, 0, 0], [255, 255, 255])
-    >>> report.summary()
-    'used 1 of 2 files, skipped 1 not a supported image'
+    Examples:
+        >>> import pathlib, tempfile
+        >>> from PIL import Image
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> Image.new("RGBA", (40, 20), (255, 0, 0, 255)).save(folder / "red.png")
+        >>> (folder / "notes.txt").write_text("not an image")
+        12
+        >>> images, report = image_folder(folder, 16, cache_dir=False, return_report=True)
+        >>> images.shape, images[0, 8, 8].tolist(), images[0, 0, 0].tolist()
+        ((1, 16, 16, 3), [255, 0, 0], [255, 255, 255])
+        >>> report.summary()
+        'used 1 of 2 files, skipped 1 not a supported image'
     """
     options = make_decode_options(image_size, grayscale, background, fit, max_pixels)
     path = os.fspath(path)

@@ -90,15 +90,15 @@ def load_lld(
         UnsafePickleError: If a pickle refers to anything other than numpy
             array reconstruction.
 
-    Example:
-    >>> import os, tempfile, h5py
-    >>> path = os.path.join(tempfile.mkdtemp(), "LLD-icon.hdf5")
-    >>> with h5py.File(path, "w") as file:
-    ...     file["data"] = np.zeros((5, 3, 32, 32), np.uint8)
-    ...     file["labels/resnet/rc_16"] = np.arange(4)
-    >>> images, clusters = load_lld(path, labels="rc_16")
-    >>> images.shape, clusters.tolist()
-    ((4, 32, 32, 3), [0, 1, 2, 3])
+    Examples:
+        >>> import os, tempfile, h5py
+        >>> path = os.path.join(tempfile.mkdtemp(), "LLD-icon.hdf5")
+        >>> with h5py.File(path, "w") as file:
+        ...     file["data"] = np.zeros((5, 3, 32, 32), np.uint8)
+        ...     file["labels/resnet/rc_16"] = np.arange(4)
+        >>> images, clusters = load_lld(path, labels="rc_16")
+        >>> images.shape, clusters.tolist()
+        ((4, 32, 32, 3), [0, 1, 2, 3])
     """
     path = os.fspath(path)
     if not os.path.exists(path):

@@ -49,13 +49,12 @@ def make_dataset(
             `(N, height, width, channels)` with 1 or 3 channels, or if
             `batch_size` is not a positive integer.
 
-    Example:
-
-    >>> from keras_logogan.datasets import load_icons, make_dataset
-    >>> dataset = make_dataset(load_icons(32), batch_size=128, seed=0)
-    >>> batch = next(iter(dataset))
-    >>> tuple(batch.shape), batch.dtype.name
-    ((128, 32, 32, 3), 'float32')
+    Examples:
+        >>> from keras_logogan.datasets import load_icons, make_dataset
+        >>> dataset = make_dataset(load_icons(32), batch_size=128, seed=0)
+        >>> batch = next(iter(dataset))
+        >>> tuple(batch.shape), batch.dtype.name
+        ((128, 32, 32, 3), 'float32')
     """
     images = _validate_images(images)
     batch_size = _validate_batch_size(batch_size)
@@ -108,19 +107,18 @@ def make_epoch_dataset(images, batch_size=64, *, seed=0, initial_epoch=0):
             `make_dataset`, or `seed` or `initial_epoch` is not an int or
             `initial_epoch` is negative.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from keras_logogan.datasets.pipeline import epoch_steps, make_epoch_dataset
-    >>> images = np.arange(5, dtype=np.uint8).reshape(5, 1, 1, 1)
-    >>> def pixels(dataset, count):
-    ...     return [list(np.rint((batch.numpy().ravel() + 1) * 127.5).astype(int))
-    ...             for batch in dataset.take(count)]
-    >>> epoch_steps(len(images), batch_size=2)
-    3
-    >>> from_start = pixels(make_epoch_dataset(images, 2, seed=7), 6)
-    >>> from_start[3:] == pixels(make_epoch_dataset(images, 2, seed=7, initial_epoch=1), 3)
-    True
+    Examples:
+        >>> import numpy as np
+        >>> from keras_logogan.datasets.pipeline import epoch_steps, make_epoch_dataset
+        >>> images = np.arange(5, dtype=np.uint8).reshape(5, 1, 1, 1)
+        >>> def pixels(dataset, count):
+        ...     return [list(np.rint((batch.numpy().ravel() + 1) * 127.5).astype(int))
+        ...             for batch in dataset.take(count)]
+        >>> epoch_steps(len(images), batch_size=2)
+        3
+        >>> from_start = pixels(make_epoch_dataset(images, 2, seed=7), 6)
+        >>> from_start[3:] == pixels(make_epoch_dataset(images, 2, seed=7, initial_epoch=1), 3)
+        True
     """
     images = _validate_images(images)
     batch_size = _validate_batch_size(batch_size)

@@ -85,13 +85,13 @@ def load_numpy_pickle(path):
         pickle.UnpicklingError: If the file is not a valid pickle.
         OSError: If the file cannot be read.
 
-    Example:
-    >>> import pickle, tempfile, os
-    >>> path = os.path.join(tempfile.mkdtemp(), "icons.pkl")
-    >>> with open(path, "wb") as stream:
-    ...     pickle.dump(np.zeros((2, 32, 32, 3), np.uint8), stream, protocol=2)
-    >>> load_numpy_pickle(path).shape
-    (2, 32, 32, 3)
+    Examples:
+        >>> import pickle, tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "icons.pkl")
+        >>> with open(path, "wb") as stream:
+        ...     pickle.dump(np.zeros((2, 32, 32, 3), np.uint8), stream, protocol=2)
+        >>> load_numpy_pickle(path).shape
+        (2, 32, 32, 3)
     """
     path = os.fspath(path)
     with open(path, "rb") as stream:

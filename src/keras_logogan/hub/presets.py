@@ -32,9 +32,9 @@ def list_presets():
     preset's `config.json` and, when present, the versions and parameter
     counts from its `metadata.json`.
 
-    Example:
-    >>> isinstance(list_presets(), dict)
-    True
+    Examples:
+        >>> isinstance(list_presets(), dict)
+        True
     """
     if not os.path.isdir(PRESETS_FOLDER):
         return {}

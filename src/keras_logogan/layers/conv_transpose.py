@@ -18,11 +18,11 @@ class Conv2DTranspose(keras.layers.Conv2DTranspose):
 
     Weights saved from either class load into the other.
 
-    Example:
-    >>> import numpy as np
-    >>> layer = Conv2DTranspose(8, 4, strides=2, padding="same")
-    >>> layer(np.zeros((1, 4, 4, 16), "float32")).shape
-    (1, 8, 8, 8)
+    Examples:
+        >>> import numpy as np
+        >>> layer = Conv2DTranspose(8, 4, strides=2, padding="same")
+        >>> tuple(layer(np.zeros((1, 4, 4, 16), "float32")).shape)
+        (1, 8, 8, 8)
     """
 
     def call(self, inputs):

@@ -64,11 +64,11 @@ def estimate_spectral_norm(matrix, u, power_iterations=1):
         `W u` or `W^T v` is zero (an all-zero matrix), `u` is returned
         unchanged and `sigma` is 0.
 
-    Example:
-    >>> import numpy as np
-    >>> sigma, u = estimate_spectral_norm(np.diag([3.0, 1.0]), np.array([1.0, 1.0]), 20)
-    >>> round(float(sigma), 4)
-    3.0
+    Examples:
+        >>> import numpy as np
+        >>> sigma, u = estimate_spectral_norm(np.diag([3.0, 1.0]), np.array([1.0, 1.0]), 20)
+        >>> round(float(sigma), 4)
+        3.0
     """
     _check_power_iterations(power_iterations)
     matrix = ops.convert_to_tensor(matrix)
@@ -193,14 +193,14 @@ class SpectralConv2D(SpectralNormalizationMixin, keras.layers.Conv2D):
         power_iterations: int, default 1. Power-iteration steps per call.
         **kwargs: every other `keras.layers.Conv2D` argument.
 
-    Example:
-    >>> import numpy as np
-    >>> layer = SpectralConv2D(4, 3, padding="same")
-    >>> outputs = layer(np.ones((2, 8, 8, 3)), training=True)
-    >>> tuple(outputs.shape)
-    (2, 8, 8, 4)
-    >>> tuple(layer.spectral_u.shape)
-    (4,)
+    Examples:
+        >>> import numpy as np
+        >>> layer = SpectralConv2D(4, 3, padding="same")
+        >>> outputs = layer(np.ones((2, 8, 8, 3)), training=True)
+        >>> tuple(outputs.shape)
+        (2, 8, 8, 4)
+        >>> tuple(layer.spectral_u.shape)
+        (4,)
     """
 
     def __init__(self, filters, kernel_size, power_iterations=1, **kwargs):
@@ -240,14 +240,14 @@ class SpectralDense(SpectralNormalizationMixin, keras.layers.Dense):
         power_iterations: int, default 1. Power-iteration steps per call.
         **kwargs: every other `keras.layers.Dense` argument.
 
-    Example:
-    >>> import numpy as np
-    >>> layer = SpectralDense(3)
-    >>> outputs = layer(np.ones((2, 5)), training=True)
-    >>> tuple(outputs.shape)
-    (2, 3)
-    >>> tuple(layer.spectral_u.shape)
-    (3,)
+    Examples:
+        >>> import numpy as np
+        >>> layer = SpectralDense(3)
+        >>> outputs = layer(np.ones((2, 5)), training=True)
+        >>> tuple(outputs.shape)
+        (2, 3)
+        >>> tuple(layer.spectral_u.shape)
+        (3,)
     """
 
     def __init__(self, units, power_iterations=1, **kwargs):

@@ -33,11 +33,11 @@ def color_histogram(images, bins=DEFAULT_BINS):
         `(r * bins + g) * bins + b` is the share of pixels whose channel
         values fall in ranges r, g and b.
 
-    Example:
-    >>> white = np.full((2, 4, 4, 3), 255, dtype=np.uint8)
-    >>> histogram = color_histogram(white)
-    >>> histogram.shape, float(histogram[-1])
-    ((512,), 1.0)
+    Examples:
+        >>> white = np.full((2, 4, 4, 3), 255, dtype=np.uint8)
+        >>> histogram = color_histogram(white)
+        >>> histogram.shape, float(histogram[-1])
+        ((512,), 1.0)
     """
     images = _checks.check_uint8_images("images", images)
     _check_bins(bins)
@@ -66,11 +66,11 @@ def color_histogram_distance(a, b, bins=DEFAULT_BINS):
     Returns:
         A float in [0, 1].
 
-    Example:
-    >>> white = np.full((2, 4, 4, 3), 255, dtype=np.uint8)
-    >>> black = np.zeros((3, 4, 4, 3), dtype=np.uint8)
-    >>> color_histogram_distance(white, white), color_histogram_distance(white, black)
-    (0.0, 1.0)
+    Examples:
+        >>> white = np.full((2, 4, 4, 3), 255, dtype=np.uint8)
+        >>> black = np.zeros((3, 4, 4, 3), dtype=np.uint8)
+        >>> color_histogram_distance(white, white), color_histogram_distance(white, black)
+        (0.0, 1.0)
     """
     a = _checks.check_uint8_images("a", a)
     b = _checks.check_uint8_images("b", b)

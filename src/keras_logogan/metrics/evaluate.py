@@ -110,13 +110,13 @@ def evaluate_generated(
         `generated_median_distance`, `held_out_median_distance`,
         `num_generated`, `num_train` and `num_held_out`.
 
-    Example:
-    >>> from keras_logogan.datasets import load_icons
-    >>> logos = load_icons(image_size=16)
-    >>> train, held_out = logos[:200], logos[200:240]
-    >>> results = evaluate_generated(logos[:40], train, held_out, ndb_bins=10, ms_ssim_pairs=50)
-    >>> results["exact_copy_rate"], results["near_copy_share"]
-    (1.0, 1.0)
+    Examples:
+        >>> from keras_logogan.datasets import load_icons
+        >>> logos = load_icons(image_size=16)
+        >>> train, held_out = logos[:200], logos[200:240]
+        >>> results = evaluate_generated(logos[:40], train, held_out, ndb_bins=10, ms_ssim_pairs=50)
+        >>> results["exact_copy_rate"], results["near_copy_share"]
+        (1.0, 1.0)
     """
     generated = _checks.check_uint8_images("generated", generated, min_count=2)
     train = _checks.check_uint8_images("train", train, min_count=2)

@@ -88,13 +88,13 @@ def frechet_distance(features_a, features_b):
         UserWarning: when a set has no more rows than columns, since its
             covariance is then singular and the distance unreliable.
 
-    Example:
-    >>> rng = np.random.default_rng(0)
-    >>> features = rng.standard_normal((5000, 4))
-    >>> round(frechet_distance(features, features), 6)
-    0.0
-    >>> round(frechet_distance(features, features + 1.0), 6)
-    4.0
+    Examples:
+        >>> rng = np.random.default_rng(0)
+        >>> features = rng.standard_normal((5000, 4))
+        >>> round(frechet_distance(features, features), 6)
+        0.0
+        >>> round(frechet_distance(features, features + 1.0), 6)
+        4.0
     """
     features_a = _check_features("features_a", features_a)
     features_b = _check_features("features_b", features_b)
@@ -152,13 +152,13 @@ def kernel_inception_distance(
     Returns:
         A `KIDResult`.
 
-    Example:
-    >>> rng = np.random.default_rng(0)
-    >>> a, b = rng.standard_normal((2, 500, 8))
-    >>> same = kernel_inception_distance(a, b, num_subsets=10, subset_size=200)
-    >>> shifted = kernel_inception_distance(a, b + 1.0, num_subsets=10, subset_size=200)
-    >>> abs(same.mean) < 0.05 < shifted.mean
-    True
+    Examples:
+        >>> rng = np.random.default_rng(0)
+        >>> a, b = rng.standard_normal((2, 500, 8))
+        >>> same = kernel_inception_distance(a, b, num_subsets=10, subset_size=200)
+        >>> shifted = kernel_inception_distance(a, b + 1.0, num_subsets=10, subset_size=200)
+        >>> abs(same.mean) < 0.05 < shifted.mean
+        True
     """
     features_a = _check_features("features_a", features_a, min_rows=2)
     features_b = _check_features("features_b", features_b, min_rows=2)
@@ -217,13 +217,13 @@ def fid(a, b, feature_extractor=None, weights_path=None):
     Warns:
         UserWarning: when a set has fewer than 2048 images.
 
-    Example:
-    >>> from keras_logogan.datasets import load_icons
-    >>> logos = load_icons(image_size=32)
-    >>> def mean_colors(images):
-    ...     return images.reshape(len(images), -1, 3).mean(axis=1)
-    >>> fid(logos[:3000], logos[:3000], feature_extractor=mean_colors) < 1e-6
-    True
+    Examples:
+        >>> from keras_logogan.datasets import load_icons
+        >>> logos = load_icons(image_size=32)
+        >>> def mean_colors(images):
+        ...     return images.reshape(len(images), -1, 3).mean(axis=1)
+        >>> fid(logos[:3000], logos[:3000], feature_extractor=mean_colors) < 1e-6
+        True
     """
     features_a, features_b = _extract_both(a, b, feature_extractor, weights_path)
     return frechet_distance(features_a, features_b)

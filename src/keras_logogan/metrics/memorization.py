@@ -100,12 +100,12 @@ def memorization(
     Returns:
         A `MemorizationResult`.
 
-    Example:
-    >>> from keras_logogan.datasets import load_icons
-    >>> logos = load_icons(image_size=32)
-    >>> copies = memorization(logos[:50], train=logos[:500], held_out=logos[500:600])
-    >>> copies.near_copy_share, copies.exact_copy_rate
-    (1.0, 1.0)
+    Examples:
+        >>> from keras_logogan.datasets import load_icons
+        >>> logos = load_icons(image_size=32)
+        >>> copies = memorization(logos[:50], train=logos[:500], held_out=logos[500:600])
+        >>> copies.near_copy_share, copies.exact_copy_rate
+        (1.0, 1.0)
     """
     generated = _checks.check_uint8_images("generated", generated)
     train = _checks.check_uint8_images("train", train)

@@ -86,11 +86,11 @@ def ms_ssim_scales(height, width):
     Raises:
         ValueError: if the shorter side is below 4 px.
 
-    Example:
-    >>> [(scale.height, scale.window) for scale in ms_ssim_scales(32, 32)]
-    [(32, 11), (16, 11), (8, 7), (4, 3)]
-    >>> [round(scale.weight, 4) for scale in ms_ssim_scales(32, 32)]
-    [0.0517, 0.3295, 0.3462, 0.2726]
+    Examples:
+        >>> [(scale.height, scale.window) for scale in ms_ssim_scales(32, 32)]
+        [(32, 11), (16, 11), (8, 7), (4, 3)]
+        >>> [round(scale.weight, 4) for scale in ms_ssim_scales(32, 32)]
+        [0.0517, 0.3295, 0.3462, 0.2726]
     """
     if min(height, width) < MIN_SCALE_SIDE:
         raise ValueError(
@@ -139,13 +139,13 @@ def ms_ssim(x, y, max_val=255.0):
         A float for single images, else a float64 array of shape `(N,)`,
         in [0, 1].
 
-    Example:
-    >>> from keras_logogan.datasets import load_icons
-    >>> logos = load_icons(image_size=32)
-    >>> float(ms_ssim(logos[0], logos[0]))
-    1.0
-    >>> 0.0 <= ms_ssim(logos[0], logos[1]) < 1.0
-    True
+    Examples:
+        >>> from keras_logogan.datasets import load_icons
+        >>> logos = load_icons(image_size=32)
+        >>> float(ms_ssim(logos[0], logos[0]))
+        1.0
+        >>> 0.0 <= ms_ssim(logos[0], logos[1]) < 1.0
+        True
     """
     x = np.asarray(x)
     y = np.asarray(y)
@@ -181,13 +181,13 @@ def ms_ssim_diversity(images, num_pairs=1000, seed=0):
         A float in [0, 1]. Higher means less diverse. Compare it with the
         value of real images, e.g. the training set.
 
-    Example:
-    >>> from keras_logogan.datasets import load_icons
-    >>> logos = load_icons(image_size=32)
-    >>> ms_ssim_diversity(np.repeat(logos[:1], 10, axis=0), num_pairs=20)
-    1.0
-    >>> ms_ssim_diversity(logos[:200], num_pairs=100) < 0.5
-    True
+    Examples:
+        >>> from keras_logogan.datasets import load_icons
+        >>> logos = load_icons(image_size=32)
+        >>> ms_ssim_diversity(np.repeat(logos[:1], 10, axis=0), num_pairs=20)
+        1.0
+        >>> ms_ssim_diversity(logos[:200], num_pairs=100) < 0.5
+        True
     """
     images = _checks.check_uint8_images("images", images, min_count=2)
     _checks.check_positive_int("num_pairs", num_pairs)

@@ -80,14 +80,14 @@ class NDBBins:
             shares.
         num_train: int. N.
 
-    Example:
-    >>> from keras_logogan.datasets import load_icons
-    >>> logos = load_icons(image_size=32)
-    >>> bins = NDBBins(logos[:500], num_bins=10)
-    >>> bins.score(logos[:500]).num_different_bins
-    0
-    >>> bins.score(np.repeat(logos[:1], 200, axis=0)).ndb >= 0.7
-    True
+    Examples:
+        >>> from keras_logogan.datasets import load_icons
+        >>> logos = load_icons(image_size=32)
+        >>> bins = NDBBins(logos[:500], num_bins=10)
+        >>> bins.score(logos[:500]).num_different_bins
+        0
+        >>> bins.score(np.repeat(logos[:1], 200, axis=0)).ndb >= 0.7
+        True
     """
 
     def __init__(
@@ -186,12 +186,12 @@ def ndb(train, generated, num_bins=DEFAULT_NUM_BINS, seed=0, significance_level=
         An `NDBResult`; `result.ndb` is NDB/K and `result.js_divergence` the
         Jensen-Shannon divergence in nats.
 
-    Example:
-    >>> from keras_logogan.datasets import load_icons
-    >>> logos = load_icons(image_size=32)
-    >>> solid = np.full((200, 32, 32, 3), 200, dtype=np.uint8)
-    >>> ndb(logos[:500], solid, num_bins=10).ndb >= 0.7
-    True
+    Examples:
+        >>> from keras_logogan.datasets import load_icons
+        >>> logos = load_icons(image_size=32)
+        >>> solid = np.full((200, 32, 32, 3), 200, dtype=np.uint8)
+        >>> ndb(logos[:500], solid, num_bins=10).ndb >= 0.7
+        True
     """
     bins = NDBBins(train, num_bins=num_bins, seed=seed)
     return bins.score(generated, significance_level=significance_level)

@@ -114,15 +114,15 @@ def sliced_wasserstein_distance(
             smaller than `min_resolution` or `patch_size`, or if a pyramid
             level would have an odd height or width.
 
-    Example:
-    >>> from keras_logogan.datasets import load_icons
-    >>> logos = load_icons(image_size=32)
-    >>> result = sliced_wasserstein_distance(logos[:50], logos[50:100], patches_per_image=16)
-    >>> sorted(result.per_level)
-    [16, 32]
-    >>> noise = np.random.default_rng(0).integers(0, 256, logos[:50].shape, dtype=np.uint8)
-    >>> sliced_wasserstein_distance(logos[:50], noise, patches_per_image=16).mean > result.mean
-    True
+    Examples:
+        >>> from keras_logogan.datasets import load_icons
+        >>> logos = load_icons(image_size=32)
+        >>> result = sliced_wasserstein_distance(logos[:50], logos[50:100], patches_per_image=16)
+        >>> sorted(result.per_level)
+        [16, 32]
+        >>> noise = np.random.default_rng(0).integers(0, 256, logos[:50].shape, dtype=np.uint8)
+        >>> sliced_wasserstein_distance(logos[:50], noise, patches_per_image=16).mean > result.mean
+        True
     """
     a = _checks.check_uint8_images("a", a)
     b = _checks.check_uint8_images("b", b)
@@ -164,11 +164,11 @@ def swd_floor(real, seed=0, num_images=None, **swd_options):
     Returns:
         An `SWDResult`.
 
-    Example:
-    >>> from keras_logogan.datasets import load_icons
-    >>> floor = swd_floor(load_icons(image_size=32)[:100], patches_per_image=16)
-    >>> floor.num_images
-    50
+    Examples:
+        >>> from keras_logogan.datasets import load_icons
+        >>> floor = swd_floor(load_icons(image_size=32)[:100], patches_per_image=16)
+        >>> floor.num_images
+        50
     """
     real = _checks.check_uint8_images("real", real, min_count=2)
     _checks.check_seed(seed)
@@ -201,13 +201,13 @@ def swd_with_floor(generated, real, seed=0, num_images=None, **swd_options):
     Returns:
         A tuple `(result, floor)` of `SWDResult`s.
 
-    Example:
-    >>> from keras_logogan.datasets import load_icons
-    >>> logos = load_icons(image_size=32)
-    >>> collapsed = np.repeat(logos[:1], 50, axis=0)
-    >>> result, floor = swd_with_floor(collapsed, logos[:150], patches_per_image=16)
-    >>> result.mean > 2 * floor.mean
-    True
+    Examples:
+        >>> from keras_logogan.datasets import load_icons
+        >>> logos = load_icons(image_size=32)
+        >>> collapsed = np.repeat(logos[:1], 50, axis=0)
+        >>> result, floor = swd_with_floor(collapsed, logos[:150], patches_per_image=16)
+        >>> result.mean > 2 * floor.mean
+        True
     """
     generated = _checks.check_uint8_images("generated", generated)
     real = _checks.check_uint8_images("real", real, min_count=2)

@@ -40,9 +40,14 @@ def check_settings(augmentation, augment_probability, ada_target, ada_kimg):
         raise ValueError(f"`ada_kimg` must be positive. Received: ada_kimg={ada_kimg!r}")
 
 
+def overfitting_signs(loss, real_logits):
+    """Return the sign of each real logit around the loss' decision threshold."""
+    return ops.sign(real_logits - loss.decision_threshold)
+
+
 def overfitting_signal(loss, real_logits):
     """Return `r_t`, the mean sign of the real logits around the loss' decision threshold."""
-    return ops.mean(ops.sign(real_logits - loss.decision_threshold))
+    return ops.mean(overfitting_signs(loss, real_logits))
 
 
 def adjusted_probability(gan, probability, real_logits, batch_size):
@@ -53,6 +58,14 @@ def adjusted_probability(gan, probability, real_logits, batch_size):
     if gan.ada_target is None:
         return probability
     r_t = overfitting_signal(gan.loss, ops.stop_gradient(real_logits))
+    return moved_probability(gan, probability, r_t, batch_size)
+
+
+def moved_probability(gan, probability, r_t, batch_size):
+    """Return the augmentation strength after one ADA step.
+
+    `r_t` is the overfitting signal measured on `batch_size` real images.
+    """
     step = ops.cast(batch_size, "float32") / (gan.ada_kimg * 1000.0)
     moved = probability + ops.sign(r_t - gan.ada_target) * step
     return ops.clip(moved, 0.0, 1.0)

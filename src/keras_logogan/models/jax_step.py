@@ -110,6 +110,17 @@ def _draw_noise(gan, seed_values, batch_size):
     return noise, new_seed_values
 
 
+def _loss_scale(optimizer, optimizer_values):
+    """Return the factor `optimizer.scale_loss` applies, read from `optimizer_values`.
+
+    It is 1 for plain optimizers and the current dynamic scale of a
+    `LossScaleOptimizer`, whose variable the jitted step must not read directly.
+    """
+    mapping = list(zip(optimizer.variables, optimizer_values))
+    with keras.StatelessScope(state_mapping=mapping):
+        return optimizer.scale_loss(ops.ones((), "float32"))
+
+
 def _gradient_penalty(gan, d_trainable, d_non_trainable, real, fake, mix):
     points = step_utils.interpolate(real, fake, mix)
 
@@ -128,8 +139,8 @@ def _r1_penalty(gan, d_trainable, d_non_trainable, augmented_real):
     return step_utils.r1_penalty_from_gradients(jax.grad(summed_logits)(augmented_real))
 
 
-def _discriminator_loss_fn(gan, d_trainable, d_non_trainable, real, fake, mix, augment_inputs):
-    draws_real, draws_fake, probability = augment_inputs
+def _discriminator_loss_fn(gan, d_trainable, d_non_trainable, real, fake, mix, step_inputs):
+    draws_real, draws_fake, probability, loss_scale = step_inputs
     augmented_real = step_utils.augment(gan, real, draws_real, probability)
     augmented_fake = step_utils.augment(gan, fake, draws_fake, probability)
     real_logits, d_non_trainable = gan.discriminator.stateless_call(
@@ -147,14 +158,14 @@ def _discriminator_loss_fn(gan, d_trainable, d_non_trainable, real, fake, mix, a
         # because `jax.grad` needs the logits as a function of the images.
         penalty = _r1_penalty(gan, d_trainable, d_non_trainable, augmented_real)
         d_loss = d_loss + 0.5 * gan.r1_weight * penalty
-    scaled = gan.discriminator_optimizer.scale_loss(d_loss)
+    scaled = d_loss * loss_scale
     return scaled, (d_loss, d_non_trainable, real_logits, fake_logits)
 
 
 def _generator_loss_fn(
-    gan, g_trainable, g_non_trainable, d_trainable, d_non_trainable, latents, augment_inputs
+    gan, g_trainable, g_non_trainable, d_trainable, d_non_trainable, latents, step_inputs
 ):
-    draws, probability = augment_inputs
+    draws, probability, loss_scale = step_inputs
     fake, g_non_trainable = gan.generator.stateless_call(
         g_trainable, g_non_trainable, latents, training=True
     )
@@ -163,7 +174,7 @@ def _generator_loss_fn(
         d_trainable, d_non_trainable, augmented, training=True
     )
     g_loss = gan.loss.generator_loss(fake_logits)
-    scaled = gan.generator_optimizer.scale_loss(g_loss)
+    scaled = g_loss * loss_scale
     return scaled, (g_loss, g_non_trainable, d_non_trainable)
 
 
@@ -198,8 +209,8 @@ def train_step(gan, state, data):
     probability = non_trainable[probability_position]
 
     d_grad_fn = jax.value_and_grad(
-        lambda tv, ntv, fake, mix, augment_inputs: _discriminator_loss_fn(
-            gan, tv, ntv, real, fake, mix, augment_inputs
+        lambda tv, ntv, fake, mix, step_inputs: _discriminator_loss_fn(
+            gan, tv, ntv, real, fake, mix, step_inputs
         ),
         has_aux=True,
     )
@@ -211,8 +222,9 @@ def train_step(gan, state, data):
             g_trainable, g_non_trainable, latents, training=True
         )
         fake = jax.lax.stop_gradient(fake)
-        augment_inputs = (draws_real, draws_fake, probability)
-        (_, aux), gradients = d_grad_fn(d_trainable, d_non_trainable, fake, mix, augment_inputs)
+        loss_scale = _loss_scale(gan.discriminator_optimizer, d_optimizer_values)
+        step_inputs = (draws_real, draws_fake, probability, loss_scale)
+        (_, aux), gradients = d_grad_fn(d_trainable, d_non_trainable, fake, mix, step_inputs)
         d_loss, d_non_trainable, real_logits, fake_logits = aux
         d_trainable, d_optimizer_values = gan.discriminator_optimizer.stateless_apply(
             d_optimizer_values, gradients, d_trainable
@@ -221,10 +233,11 @@ def train_step(gan, state, data):
             gan, probability, real_logits, batch_size
         )
 
-    generator_augment_inputs = (noise["augment_generator"], probability)
+    loss_scale = _loss_scale(gan.generator_optimizer, g_optimizer_values)
+    generator_step_inputs = (noise["augment_generator"], probability, loss_scale)
     g_grad_fn = jax.value_and_grad(
         lambda tv, ntv, dntv: _generator_loss_fn(
-            gan, tv, ntv, d_trainable, dntv, noise["generator_latents"], generator_augment_inputs
+            gan, tv, ntv, d_trainable, dntv, noise["generator_latents"], generator_step_inputs
         ),
         has_aux=True,
     )

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 
 from keras_logogan import augmentation as augmentation_lib
+from keras_logogan import distribution as distribution_lib
 from keras_logogan import losses as losses_lib
 from keras_logogan.architectures import build_networks
 from keras_logogan import images as images_io
@@ -16,6 +17,7 @@ from keras_logogan.models import adaptive_augmentation
 from keras_logogan.models import averaged_generator
 from keras_logogan.models.optimizers import build_multi_optimizer
 from keras_logogan.models.optimizers import default_optimizer
+from keras_logogan.models.optimizers import unscaled
 
 METRIC_NAMES = ("d_loss", "g_loss", "real_accuracy", "fake_accuracy")
 SEED_STATE_KEY = "latent_seed_state"
@@ -87,16 +89,16 @@ class LogoGAN(keras.Model):
         seed: optional int seeding the latents drawn during training.
         name: str, default "logo_gan".
 
-    Example:
-    >>> from keras_logogan import LogoGAN
-    >>> from keras_logogan.datasets import load_icons
-    >>> gan = LogoGAN(image_size=32, width=16)
-    >>> gan.compile()
-    >>> history = gan.fit(load_icons(32)[:128], batch_size=64, epochs=1, verbose=0)
-    >>> sorted(history.history)
-    ['d_loss', 'fake_accuracy', 'g_loss', 'real_accuracy']
-    >>> gan.generate(4, seed=0).shape
-    (4, 32, 32, 3)
+    Examples:
+        >>> from keras_logogan import LogoGAN
+        >>> from keras_logogan.datasets import load_icons
+        >>> gan = LogoGAN(image_size=32, width=16)
+        >>> gan.compile()
+        >>> history = gan.fit(load_icons(32)[:128], batch_size=64, epochs=1, verbose=0)
+        >>> sorted(history.history)
+        ['d_loss', 'fake_accuracy', 'g_loss', 'real_accuracy']
+        >>> gan.generate(4, seed=0).shape
+        (4, 32, 32, 3)
     """
 
     def __init__(
@@ -214,13 +216,17 @@ class LogoGAN(keras.Model):
                 loss gains `r1_weight / 2 * mean(||grad||^2)`. A usual
                 heuristic is `0.0002 * image_size**2 / batch_size`.
             **kwargs: passed to `keras.Model.compile`, e.g. `jit_compile`,
-                `steps_per_execution`.
+                `steps_per_execution`. With `auto_scale_loss=True` (the
+                default, as in Keras) and the "mixed_float16" dtype policy,
+                each network's optimizer is wrapped in a
+                `keras.optimizers.LossScaleOptimizer`.
 
         Raises:
             ValueError: for an unknown loss or augmentation, a non-positive
                 `discriminator_steps`, invalid augmentation settings, a
-                negative `r1_weight`, or one optimizer instance passed for
-                both networks.
+                negative `r1_weight`, one optimizer instance passed for
+                both networks, or, under a `tf.distribute` strategy, a model
+                or optimizer created outside its scope.
         """
         for forbidden in ("optimizer", "metrics"):
             if forbidden in kwargs:
@@ -250,10 +256,25 @@ class LogoGAN(keras.Model):
         self._set_regularizers(augmentation, augment_probability, ada_target, ada_kimg, r1_weight)
         self._warn_about_batch_norm_with_penalty()
 
+        distribution_lib.check_strategy_scope(self)
+        if kwargs.pop("auto_scale_loss", True):
+            self._wrap_optimizers_for_loss_scaling()
         optimizer = build_multi_optimizer(self)
-        super().compile(optimizer=optimizer, **kwargs)
+        # Keras would wrap the joined optimizer; each network's own is wrapped above.
+        super().compile(optimizer=optimizer, auto_scale_loss=False, **kwargs)
         optimizer.build(self.trainable_variables)
         self._state_layout = None
+
+    def _wrap_optimizers_for_loss_scaling(self):
+        """Wrap both optimizers in `LossScaleOptimizer` under the "mixed_float16" policy."""
+        if self.dtype_policy.name != "mixed_float16":
+            return
+        self.generator_optimizer = keras.optimizers.LossScaleOptimizer(
+            self.generator_optimizer, name="generator_loss_scale"
+        )
+        self.discriminator_optimizer = keras.optimizers.LossScaleOptimizer(
+            self.discriminator_optimizer, name="discriminator_loss_scale"
+        )
 
     def _set_regularizers(self, augmentation, augment_probability, ada_target, ada_kimg, r1_weight):
         augmentation = augmentation_lib.get(augmentation)
@@ -293,8 +314,9 @@ class LogoGAN(keras.Model):
             return None
         serialize = keras.saving.serialize_keras_object
         return {
-            "generator_optimizer": serialize(self.generator_optimizer),
-            "discriminator_optimizer": serialize(self.discriminator_optimizer),
+            # Inner optimizers only: `compile` wraps them again under "mixed_float16".
+            "generator_optimizer": serialize(unscaled(self.generator_optimizer)),
+            "discriminator_optimizer": serialize(unscaled(self.discriminator_optimizer)),
             "loss": serialize(self.loss),
             "discriminator_steps": self.discriminator_steps,
             "augmentation": serialize(self.augmentation),
@@ -346,12 +368,22 @@ class LogoGAN(keras.Model):
                 in [-1, 1], or a dataset (e.g. from
                 `keras_logogan.datasets.make_dataset`) yielding such batches.
             y: unused; GANs need no labels.
-            batch_size: int, default 32 for arrays, as in Keras.
+            batch_size: int, default 32 for arrays, as in Keras. Under
+                data-parallel training (see `keras_logogan.data_parallel`)
+                it is the global batch size, which must be a multiple of the
+                device count. There, a uint8 array's last batch is dropped
+                when the devices cannot split it evenly.
             **kwargs: `epochs`, `callbacks`, `verbose`, ... as in Keras.
 
         Returns:
             A `keras.callbacks.History` whose `history` has the keys
             `d_loss`, `g_loss`, `real_accuracy` and `fake_accuracy`.
+
+        Raises:
+            RuntimeError: when the model is not compiled.
+            ValueError: for invalid images. Under data-parallel training,
+                also for a batch size that the devices cannot split, and for
+                a float array whose last batch they cannot split.
         """
         if not self.compiled:
             raise RuntimeError(
@@ -361,16 +393,20 @@ class LogoGAN(keras.Model):
             )
         if isinstance(x, np.ndarray):
             images_io.check_image_array(x, self.image_size, self.channels)
-            if x.dtype == np.uint8:
+            batch_size = 32 if batch_size is None else batch_size
+            is_uint8 = x.dtype == np.uint8
+            drop_remainder = distribution_lib.check_array_batches(len(x), batch_size, is_uint8)
+            if is_uint8:
                 from keras_logogan.datasets import make_dataset
 
                 shuffle = kwargs.pop("shuffle", True)
-                x = make_dataset(x, batch_size or 32, shuffle=shuffle, seed=self.seed)
+                x = make_dataset(
+                    x, batch_size, shuffle=shuffle, seed=self.seed, drop_remainder=drop_remainder
+                )
                 batch_size = None
                 kwargs["shuffle"] = False  # The dataset shuffles itself.
-            elif batch_size is None:
-                batch_size = 32
         else:
+            distribution_lib.check_dataset_batches(x)
             # Keras warns when `shuffle=True` meets a dataset, which cannot be
             # shuffled by `fit`; datasets from `make_dataset` shuffle themselves.
             kwargs.setdefault("shuffle", False)
@@ -418,11 +454,11 @@ class LogoGAN(keras.Model):
         Returns:
             A numpy array of shape `(N, image_size, image_size, channels)`.
 
-        Example:
-        >>> gan = LogoGAN(image_size=16, width=8)
-        >>> images = gan.generate(8, seed=1)
-        >>> images.dtype, images.shape
-        (dtype('uint8'), (8, 16, 16, 3))
+        Examples:
+            >>> gan = LogoGAN(image_size=16, width=8)
+            >>> images = gan.generate(8, seed=1)
+            >>> images.dtype, images.shape
+            (dtype('uint8'), (8, 16, 16, 3))
         """
         latents = self._resolve_latents(num_images, seed, latents, truncation)
         if dtype not in ("uint8", "float32"):
@@ -549,10 +585,10 @@ class LogoGAN(keras.Model):
             first image equals `generate(1, seed=start_seed)` and the last
             `generate(1, seed=end_seed)`, with the same `truncation`.
 
-        Example:
-        >>> gan = LogoGAN(image_size=16, width=8)
-        >>> gan.interpolate(0, 1, steps=5).shape
-        (5, 16, 16, 3)
+        Examples:
+            >>> gan = LogoGAN(image_size=16, width=8)
+            >>> gan.interpolate(0, 1, steps=5).shape
+            (5, 16, 16, 3)
         """
         if not isinstance(steps, int) or steps < 2:
             raise ValueError(f"`steps` must be an int of at least 2. Received: steps={steps!r}")
@@ -618,11 +654,11 @@ class LogoGAN(keras.Model):
             keras_logogan.hub.WeightsMismatchError: a weights file does
                 not fit the networks in `config.json`.
 
-        Example:
-        >>> import tempfile
-        >>> folder = LogoGAN(image_size=16, width=8).save_pretrained(tempfile.mkdtemp())
-        >>> LogoGAN.from_pretrained(folder).generate(2, seed=0).shape
-        (2, 16, 16, 3)
+        Examples:
+            >>> import tempfile
+            >>> folder = LogoGAN(image_size=16, width=8).save_pretrained(tempfile.mkdtemp())
+            >>> LogoGAN.from_pretrained(folder).generate(2, seed=0).shape
+            (2, 16, 16, 3)
         """
         from keras_logogan.hub.pretrained import from_pretrained
 

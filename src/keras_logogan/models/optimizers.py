@@ -50,7 +50,51 @@ class NetworkOptimizerMap:
             return self._discriminator_optimizer
         return self._generator_optimizer
 
+    def unscaled(self, variable):
+        """Return the variable's optimizer, or the one a `LossScaleOptimizer` wraps."""
+        return unscaled(self(variable))
+
+    def wrapper_of(self, inner_optimizer):
+        """Return the `LossScaleOptimizer` around `inner_optimizer`, or None."""
+        for optimizer in (self._generator_optimizer, self._discriminator_optimizer):
+            if optimizer is not inner_optimizer and unscaled(optimizer) is inner_optimizer:
+                return optimizer
+        return None
+
+
+def unscaled(optimizer):
+    """Return the optimizer inside a `LossScaleOptimizer`, or `optimizer` itself."""
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer.inner_optimizer
+    return optimizer
+
+
+class GANOptimizers(keras.optimizers.MultiOptimizer):
+    """A `MultiOptimizer` whose sub-optimizers may be `LossScaleOptimizer`s.
+
+    Keras' `MultiOptimizer` refuses loss-scale wrappers. This one is built over
+    the inner optimizers and then holds the wrappers in their place, so its
+    `variables` include each wrapper's dynamic scale and step counter. The
+    training steps call the wrappers directly.
+    """
+
+    def __init__(self, network_map, name=None):
+        super().__init__(network_map.unscaled, name=name)
+        self._network_map = network_map
+
+    def build(self, var_list):
+        if self.built:
+            return
+        super().build(var_list)
+
+        for position, optimizer in enumerate(self._inner_optimizers):
+            wrapper = self._network_map.wrapper_of(optimizer)
+            if wrapper is None:
+                continue
+            wrapper.build([v for v in var_list if self._network_map(v) is wrapper])
+            self._inner_optimizers[position] = wrapper
+
 
 def build_multi_optimizer(gan):
-    """Return a `MultiOptimizer` holding `gan`'s two optimizers."""
-    return keras.optimizers.MultiOptimizer(NetworkOptimizerMap(gan), name="gan_optimizers")
+    """Return one optimizer holding `gan`'s two, loss-scale wrappers included."""
+    return GANOptimizers(NetworkOptimizerMap(gan), name="gan_optimizers")

@@ -112,18 +112,27 @@ def accuracies(loss, real_logits, fake_logits):
     return real_accuracy, fake_accuracy
 
 
-def update_metrics(gan, d_loss, g_loss, real_logits, fake_logits):
-    """Update the GAN's epoch-mean trackers and return their results as logs."""
+def metric_values(gan, d_loss, g_loss, real_logits, fake_logits):
+    """Return one step's metric values, keyed by tracker name."""
     real_accuracy, fake_accuracy = accuracies(gan.loss, real_logits, fake_logits)
-    values = {
-        "d_loss": d_loss,
-        "g_loss": g_loss,
+    return {
+        "d_loss": ops.stop_gradient(d_loss),
+        "g_loss": ops.stop_gradient(g_loss),
         "real_accuracy": real_accuracy,
         "fake_accuracy": fake_accuracy,
     }
+
+
+def update_trackers(gan, values):
+    """Update the epoch-mean trackers with one step's `metric_values` and return the logs."""
     for tracker in gan.metrics:
-        tracker.update_state(ops.stop_gradient(values[tracker.name]))
+        tracker.update_state(values[tracker.name])
     return {tracker.name: tracker.result() for tracker in gan.metrics}
+
+
+def update_metrics(gan, d_loss, g_loss, real_logits, fake_logits):
+    """Update the GAN's epoch-mean trackers and return their results as logs."""
+    return update_trackers(gan, metric_values(gan, d_loss, g_loss, real_logits, fake_logits))
 
 
 def with_augment_probability(gan, logs, probability):

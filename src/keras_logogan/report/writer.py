@@ -52,13 +52,13 @@ def write_report(run_dir, output_dir=None):
             `run_config.json` cannot be read.
         OSError: if `output_dir` cannot be written.
 
-    Example:
-    >>> import pathlib, tempfile
-    >>> run = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (run / "metrics.csv").write_text("epoch,d_loss,g_loss\\n0,1.2,0.9\\n1,1.0,1.1\\n")
-    >>> paths = write_report(run)
-    >>> [os.path.basename(path) for path in paths.all()]
-    ['losses.png', 'report.html']
+    Examples:
+        >>> import pathlib, tempfile
+        >>> run = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (run / "metrics.csv").write_text("epoch,d_loss,g_loss\\n0,1.2,0.9\\n1,1.0,1.1\\n")
+        >>> paths = write_report(run)
+        >>> [os.path.basename(path) for path in paths.all()]
+        ['losses.png', 'report.html']
     """
     run = read_run_folder(run_dir)
     if output_dir is None:
