@@ -120,6 +120,11 @@ def add_training_options(parser):
         help="images per training step in every loop (default: 256, with --quick 32)",
     )  # fmt: skip
     parser.add_argument(
+        "--steps-per-execution", type=positive_int, default=1, metavar="N",
+        help="`steps_per_execution` of logogan_fit on TensorFlow and JAX. The torch "
+        "backend takes 1 only (default: %(default)s)",
+    )  # fmt: skip
+    parser.add_argument(
         "--loops", type=name_list(LOOPS), default=list(LOOPS), metavar="NAMES",
         help=f"comma-separated loops to run (default: {','.join(LOOPS)})",
     )  # fmt: skip
@@ -231,6 +236,7 @@ def worker_settings(args):
         "epochs": args.epochs,
         "warmup_epochs": args.warmup_epochs,
         "batch_size": args.batch_size,
+        "steps_per_execution": args.steps_per_execution,
         "seed": args.seed,
         "generate_images": args.generate_images,
         "generate_repeats": args.generate_repeats,
@@ -323,7 +329,7 @@ def worker_command(worker, backend, args, output):
         "--worker-output", output,
         "--steps", str(args.steps), "--epochs", str(args.epochs),
         "--warmup-epochs", str(args.warmup_epochs), "--batch-size", str(args.batch_size),
-        "--seed", str(args.seed),
+        "--seed", str(args.seed), "--steps-per-execution", str(args.steps_per_execution),
         "--generate-images", str(args.generate_images), "--generate-repeats", str(args.generate_repeats),
         "--epoch-start-backends", ",".join(args.epoch_start_backends),
         "--epoch-start-epochs", str(args.epoch_start_epochs),

@@ -142,7 +142,9 @@ def run_logogan_fit(settings):
     images = load_training_images(settings["batch_size"])
     keras.utils.set_random_seed(settings["seed"])
     gan = LogoGAN(seed=settings["seed"])
-    gan.compile()
+    # Keras' torch trainer runs one step per call.
+    torch_backend = keras.config.backend() == "torch"
+    gan.compile(steps_per_execution=1 if torch_backend else settings["steps_per_execution"])
     setup_seconds = time.perf_counter() - started
 
     # The dataset `logogan train` uses: endless, every epoch a new order.
@@ -159,6 +161,7 @@ def run_logogan_fit(settings):
     backend = keras.config.backend()
     result = loop_result("logogan_fit", backend, timer.records, settings, setup_seconds)
     result["jit_compile"] = gan.jit_compile
+    result["steps_per_execution"] = gan.steps_per_execution
     result["networks"] = {
         "generator": speed_flops.describe_keras_network(gan.generator),
         "discriminator": speed_flops.describe_keras_network(gan.discriminator),

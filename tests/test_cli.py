@@ -66,6 +66,7 @@ TRAIN_OPTIONS = [
     "--grid-every", "--backend", "--quiet", "--held-out", "--check-every", "--no-checks",
     "--config", "--kimg", "--discriminator-normalization", "--ema-decay",
     "--discriminator-learning-rate", "--augment", "--ada-target", "--r1-weight",
+    "--dtype-policy", "--steps-per-execution",
 ]  # fmt: skip
 SAMPLE_OPTIONS = [
     "--model", "--num-images", "--seed", "--output", "--columns", "--scale", "--backend",
@@ -535,3 +536,39 @@ def test_train_no_checks_keeps_base_columns(tmp_path):
     assert status == 0
     columns, _ = read_metrics(folder)
     assert columns == METRICS_COLUMNS
+
+
+def test_steps_per_execution_rejected_on_torch(capsys):
+    import keras
+
+    if keras.config.backend() != "torch":
+        pytest.skip("only Keras' torch trainer refuses steps_per_execution above 1")
+
+    with pytest.raises(SystemExit) as exit_info:
+        run_main(["train", *TINY_TRAIN_OPTIONS, "--steps-per-execution", "2"])
+
+    assert exit_info.value.code == 2
+    assert "--steps-per-execution 2" in capsys.readouterr().err
+
+
+def test_train_speed_options_reach_model(tmp_path):
+    import keras
+
+    if keras.config.backend() == "torch":
+        pytest.skip("Keras' torch trainer runs one step per call, so steps_per_execution must be 1")
+    folder = tmp_path / "run"
+    options = [*TINY_TRAIN_OPTIONS, "--quiet", "--no-checks", "--steps-per-execution", "2"]
+
+    try:
+        status, _ = run_main(
+            ["train", *options, "--dtype-policy", "mixed_bfloat16", "--output", str(folder)]
+        )
+        model = keras.saving.load_model(folder / "model.keras")
+    finally:
+        keras.config.set_dtype_policy("float32")
+
+    assert status == 0
+    assert model.generator.get_layer("up1").compute_dtype == "bfloat16"
+    recorded = json.loads((folder / "run_config.json").read_text())["options"]
+    assert recorded["steps_per_execution"] == 2
+    assert recorded["dtype_policy"] == "mixed_bfloat16"

@@ -19,6 +19,7 @@ from keras_logogan.cli import resume
 # copies match.
 LOSS_NAMES = ("non_saturating", "hinge", "least_squares", "wasserstein_gp")
 ARCHITECTURE_NAMES = ("dcgan", "hobby")
+DTYPE_POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
 # Copy of `keras_logogan.training_configs.TRAINING_CONFIGS`' names, for the
 # same reason; tests/test_cli.py checks it too.
 CONFIG_NAMES = ("default", "hobby", "small_data")
@@ -246,6 +247,22 @@ def add_parser(subparsers):
         "images; 0 turns it off (default: from --config)",
     )
     training.add_argument(
+        "--dtype-policy",
+        choices=DTYPE_POLICIES,
+        default="float32",
+        help="Keras dtype policy. mixed_float16 computes in float16 with a loss "
+        "scale per network, for NVIDIA GPUs; mixed_bfloat16 suits recent GPUs and TPUs. "
+        "Both are slower than float32 on most CPUs (default: %(default)s)",
+    )
+    training.add_argument(
+        "--steps-per-execution",
+        type=common.positive_int,
+        default=1,
+        metavar="N",
+        help="training steps per compiled call, as in keras.Model.compile; callbacks "
+        "and the progress bar then see every Nth step (default: %(default)s)",
+    )
+    training.add_argument(
         "--seed",
         type=common.non_negative_int,
         default=0,
@@ -350,6 +367,13 @@ def run(args, parser, argv):
         return status
 
     import keras
+
+    keras.config.set_dtype_policy(args.dtype_policy)
+    if keras.config.backend() == "torch" and args.steps_per_execution != 1:
+        parser.error(
+            f"--steps-per-execution {args.steps_per_execution}: Keras runs one step per "
+            "call on the torch backend. Drop the option or use --backend jax or tensorflow."
+        )
 
     from keras_logogan.callbacks import NaNGuard
     from keras_logogan.callbacks import SampleGridSaver
@@ -745,6 +769,7 @@ def _build_gan(args, channels):
         augmentation=None if args.augment == "none" else args.augment,
         ada_target=args.ada_target or None,
         r1_weight=args.r1_weight,
+        steps_per_execution=args.steps_per_execution,
     )
     return gan
 
