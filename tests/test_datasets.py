@@ -11,6 +11,8 @@ from PIL import Image
 
 from keras_logogan.datasets import load_icons
 from keras_logogan.datasets import make_dataset
+from keras_logogan.datasets.pipeline import epoch_steps
+from keras_logogan.datasets.pipeline import make_epoch_dataset
 
 # Licences allowed in an Apache-2.0 package, as chosen in
 # scripts/build_logo_dataset.py. Kept here as an independent expectation.
@@ -337,6 +339,98 @@ def test_make_dataset_repeat_feeds_model_fit():
     history = model.fit(dataset, epochs=1, steps_per_epoch=5, shuffle=False, verbose=0)
 
     assert np.isfinite(history.history["loss"][0])
+
+
+# make_epoch_dataset
+
+
+def numbered_images(count):
+    """Return `count` 1 px uint8 images whose value is the image's index."""
+    return np.arange(count, dtype=np.uint8).reshape(count, 1, 1, 1)
+
+
+def take_indices(dataset, count):
+    """Return the image indices of the first `count` batches of `numbered_images`."""
+    return [
+        np.rint((batch.numpy().ravel() + 1.0) * 127.5).astype(int).tolist()
+        for batch in dataset.take(count)
+    ]
+
+
+def test_make_epoch_dataset_batches_each_epoch():
+    dataset = make_epoch_dataset(numbered_images(10), batch_size=4, seed=0)
+    batches = take_indices(dataset, 6)
+
+    assert [len(batch) for batch in batches] == [4, 4, 2, 4, 4, 2]
+    assert sorted(sum(batches[:3], [])) == list(range(10))
+    assert sorted(sum(batches[3:], [])) == list(range(10))
+    assert sum(batches[:3], []) != sum(batches[3:], [])
+
+
+def test_make_epoch_dataset_values(icons_32):
+    images = icons_32[0][:10]
+    dataset = make_epoch_dataset(images, batch_size=10, shuffle=False)
+    batch = next(iter(dataset)).numpy()
+
+    assert batch.dtype == np.float32
+    np.testing.assert_allclose(batch, images.astype(np.float32) / 127.5 - 1.0, atol=1e-6)
+
+
+def test_make_epoch_dataset_without_shuffle():
+    dataset = make_epoch_dataset(numbered_images(5), batch_size=2, shuffle=False, initial_epoch=3)
+
+    assert take_indices(dataset, 6) == [[0, 1], [2, 3], [4], [0, 1], [2, 3], [4]]
+
+
+def test_make_epoch_dataset_seed_repeats_order():
+    first = take_indices(make_epoch_dataset(numbered_images(50), batch_size=50, seed=7), 2)
+    second = take_indices(make_epoch_dataset(numbered_images(50), batch_size=50, seed=7), 2)
+    other = take_indices(make_epoch_dataset(numbered_images(50), batch_size=50, seed=8), 2)
+
+    assert first == second
+    assert first != other
+
+
+def test_make_epoch_dataset_initial_epoch():
+    from_start = take_indices(make_epoch_dataset(numbered_images(9), batch_size=3, seed=1), 9)
+    resumed = make_epoch_dataset(numbered_images(9), batch_size=3, seed=1, initial_epoch=2)
+
+    assert take_indices(resumed, 3) == from_start[6:]
+
+
+def test_make_epoch_dataset_drop_remainder():
+    dataset = make_epoch_dataset(numbered_images(10), batch_size=4, seed=0, drop_remainder=True)
+    batches = take_indices(dataset, 4)
+
+    assert [len(batch) for batch in batches] == [4, 4, 4, 4]
+    assert len(set(sum(batches[:2], []))) == 8
+    assert len(set(sum(batches[2:], []))) == 8
+
+
+def test_make_epoch_dataset_turns_autotune_off():
+    # With autotuning on, freeing the iterator at the end of `fit` blocked
+    # TensorFlow for seconds.
+    dataset = make_epoch_dataset(numbered_images(5), batch_size=2)
+
+    assert dataset.options().autotune.enabled is False
+
+
+def test_make_epoch_dataset_rejects_empty_epochs():
+    with pytest.raises(ValueError, match="5 images make no full batch of batch_size=8"):
+        make_epoch_dataset(numbered_images(5), batch_size=8, drop_remainder=True)
+
+
+def test_make_epoch_dataset_rejects_negative_initial_epoch():
+    with pytest.raises(ValueError, match="initial_epoch: -1"):
+        make_epoch_dataset(numbered_images(5), batch_size=2, initial_epoch=-1)
+
+
+@pytest.mark.parametrize(
+    ("num_images", "batch_size", "drop_remainder", "expected"),
+    [(10, 4, False, 3), (10, 4, True, 2), (8, 4, False, 2), (8, 4, True, 2), (3, 4, False, 1)],
+)
+def test_epoch_steps(num_images, batch_size, drop_remainder, expected):
+    assert epoch_steps(num_images, batch_size, drop_remainder) == expected
 
 
 # Packaged credits and manifest
