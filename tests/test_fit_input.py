@@ -123,7 +123,7 @@ def test_fit_order_repeats_with_same_seed():
     assert epoch_orders(first) != epoch_orders(other)
 
 
-def test_fit_order_repeats_with_global_seed_and_no_gan_seed():
+def test_fit_seedless_order_follows_global_seed():
     keras.utils.set_random_seed(11)
     first, _ = record_fit(seed=None, epochs=2)
     keras.utils.set_random_seed(11)
@@ -148,7 +148,7 @@ def test_fit_small_array_makes_one_batch():
 
 def test_fit_drops_batch_that_replicas_cannot_split(monkeypatch):
     # 22 images in batches of 8 leave 6 images, which 4 replicas cannot
-    # split evenly, so `check_array_batches` asks `fit` to drop them.
+    # split evenly, so `check_array_batches` returns True and `fit` drops them.
     monkeypatch.setattr(distribution, "num_replicas", lambda: 4)
     recorder, history = record_fit(images=numbered_images(22), epochs=2)
 
@@ -168,7 +168,7 @@ def test_fit_keeps_batch_that_replicas_can_split(monkeypatch):
     assert sorted(epoch_orders(recorder)[0]) == list(range(NUM_IMAGES))
 
 
-def test_fit_with_steps_per_epoch_takes_that_many_steps():
+def test_fit_honours_steps_per_epoch():
     # The array makes 3 batches, and 2 epochs of 1 step stay within them.
     recorder, history = record_fit(epochs=2, steps_per_epoch=1)
 

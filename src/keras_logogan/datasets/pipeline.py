@@ -178,7 +178,7 @@ def make_epoch_dataset(
     dataset = tf.data.Dataset.counter(start=initial_epoch).flat_map(epoch_index_batches)
     # A batch costs one gather and one cast, so a fixed prefetch of 2 batches
     # keeps up without autotuning. With autotuning on, freeing the iterator
-    # at the end of `fit` blocked for up to 8 s (TensorFlow 2.21, 2-core CPU).
+    # at the end of `fit` blocked for about 8 s (TensorFlow 2.21, 2-core CPU).
     dataset = dataset.map(gather_batch).prefetch(2)
     options = tf.data.Options()
     options.autotune.enabled = False

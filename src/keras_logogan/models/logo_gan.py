@@ -451,9 +451,9 @@ class LogoGAN(keras.Model):
             return dataset, fit_kwargs
 
         # Keras makes a new iterator for each epoch of a finite dataset. With
-        # `make_dataset`, epochs then started up to 7 s late (TensorFlow 2.21
-        # and JAX 0.10 on a 2-core CPU). One iterator over an endless dataset
-        # avoids those waits.
+        # `make_dataset`, fits then waited up to 7 s at epoch boundaries
+        # (TensorFlow 2.21 and JAX 0.10 on a 2-core CPU). One iterator over an
+        # endless dataset avoids those waits.
         seed = random.randrange(2**31) if self.seed is None else self.seed
         dataset = pipeline.make_epoch_dataset(
             images,
