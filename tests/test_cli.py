@@ -572,3 +572,17 @@ def test_train_speed_options_reach_model(tmp_path):
     recorded = json.loads((folder / "run_config.json").read_text())["options"]
     assert recorded["steps_per_execution"] == 2
     assert recorded["dtype_policy"] == "mixed_bfloat16"
+
+
+def test_steps_per_execution_must_divide_epoch(capsys):
+    import keras
+
+    if keras.config.backend() == "torch":
+        pytest.skip("Keras' torch trainer runs one step per call, so steps_per_execution must be 1")
+
+    # 64 images in batches of 32 make 2 steps per epoch.
+    with pytest.raises(SystemExit) as exit_info:
+        run_main(["train", *TINY_TRAIN_OPTIONS, "--quiet", "--steps-per-execution", "3"])
+
+    assert exit_info.value.code == 2
+    assert "does not divide the 2 steps" in capsys.readouterr().err

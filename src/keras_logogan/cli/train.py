@@ -448,6 +448,13 @@ def run(args, parser, argv):
         from keras_logogan.datasets.pipeline import epoch_steps
         from keras_logogan.datasets.pipeline import make_epoch_dataset
 
+        steps = epoch_steps(len(train_images), args.batch_size)
+        if steps % args.steps_per_execution:
+            # Keras reads steps_per_execution batches per call, so epochs would drift.
+            parser.error(
+                f"--steps-per-execution {args.steps_per_execution} does not divide the "
+                f"{steps} steps of an epoch. Pass a divisor of {steps}, such as 1."
+            )
         # The order of each epoch depends only on the seed and the epoch, so
         # a resumed run trains on the same batches as an uninterrupted one.
         gan.fit(
