@@ -19,8 +19,8 @@ and, for the challengers, `seconds_to_hobby_best` and two ratios:
 - ratio_vs_hobby_run: against the hobby setup's whole run, the time a user
   of the hobby setup spends to get that result.
 
-The goal is a ratio of at most 0.1; the result file says which ratios meet
-it. NOTE: the hobby setup's SWD can be lowest at its first check and then
+The goal is a ratio of at most 0.1. The result file records which ratios
+meet it. NOTE: the hobby setup's SWD can be lowest at its first check and then
 only rise as it collapses. Its time to best is then bounded by the check
 interval, and the ratio against it says more about the check schedule than
 about either setup.

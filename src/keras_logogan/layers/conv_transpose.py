@@ -8,7 +8,7 @@ from keras import ops
 class Conv2DTranspose(keras.layers.Conv2DTranspose):
     """A drop-in `keras.layers.Conv2DTranspose` that trains faster on JAX.
 
-    It takes the same arguments, holds the same weights and computes the same
+    It takes the same arguments, has the same weights and computes the same
     outputs. On the JAX backend, with `padding="same"`, no dilation, no
     `output_padding` and `channels_last` data, its kernel gradient is computed
     through an ordinary strided convolution (see

@@ -6,7 +6,7 @@ stride-`s` convolution with "SAME" padding: for an output cotangent `dy`,
     dinputs = conv(dy, kernel, stride s)
     dkernel = the kernel gradient of conv(dy, kernel), pulled back from `inputs`.
 
-Autodiff of `lax.conv_transpose` instead asks XLA for the kernel gradient of an
+Autodiff of `lax.conv_transpose` instead requests from XLA the kernel gradient of an
 input-dilated convolution. On a 2-core x86 CPU, the whole gradient of each of
 the DCGAN generator's layers at batch 256 took 2 to 9 times longer that way
 than with the strided convolution used here. Both give the same numbers to

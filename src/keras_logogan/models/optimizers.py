@@ -73,7 +73,7 @@ class GANOptimizers(keras.optimizers.MultiOptimizer):
     """A `MultiOptimizer` whose sub-optimizers may be `LossScaleOptimizer`s.
 
     Keras' `MultiOptimizer` refuses loss-scale wrappers. This one is built over
-    the inner optimizers and then holds the wrappers in their place, so its
+    the inner optimizers and then contains the wrappers in their place, so its
     `variables` include each wrapper's dynamic scale and step counter. The
     training steps call the wrappers directly.
     """
