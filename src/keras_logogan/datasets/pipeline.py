@@ -1,6 +1,7 @@
 """Input pipelines that turn uint8 image arrays into batches for training."""
 
 import operator
+import os
 
 import numpy as np
 import tensorflow as tf
@@ -60,7 +61,9 @@ def make_dataset(
     batch_size = _validate_batch_size(batch_size)
 
     dataset = tf.data.Dataset.from_tensor_slices(images)
-    dataset = dataset.map(_scale_to_unit_range, num_parallel_calls=tf.data.AUTOTUNE)
+    # Fixed parallelism and prefetch depth, because tf.data's autotuning
+    # stalled `fit` for seconds at epoch ends (see `make_epoch_dataset`).
+    dataset = dataset.map(_scale_to_unit_range, num_parallel_calls=os.cpu_count() or 1)
     if cache:
         dataset = dataset.cache()
 
@@ -72,8 +75,10 @@ def make_dataset(
     if repeat:
         dataset = dataset.repeat()
 
-    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(2)
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return dataset.with_options(options)
 
 
 def make_epoch_dataset(
