@@ -1,8 +1,9 @@
 """Logo image datasets: shipped icons, image folders, LLD files and `tf.data` pipelines.
 
-The names load on first use. `make_dataset` imports TensorFlow, and the file
-loaders (`image_folder`, `load_lld`) do not, so the command line can read
-image files before it picks a Keras backend.
+The names load on first use. The pipelines (`make_dataset`,
+`make_epoch_dataset`) import TensorFlow, and the file loaders
+(`image_folder`, `load_lld`) do not, so the command line can read image
+files before it picks a Keras backend.
 """
 
 import importlib
@@ -10,6 +11,8 @@ import importlib
 _LAZY_ATTRIBUTES = {
     "load_icons": "keras_logogan.datasets.icons",
     "make_dataset": "keras_logogan.datasets.pipeline",
+    "make_epoch_dataset": "keras_logogan.datasets.pipeline",
+    "epoch_steps": "keras_logogan.datasets.pipeline",
     "image_folder": "keras_logogan.datasets.image_folders",
     "ImageLoadReport": "keras_logogan.datasets.image_folders",
     "NoUsableImagesError": "keras_logogan.datasets.image_folders",

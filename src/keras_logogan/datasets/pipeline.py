@@ -135,7 +135,7 @@ def make_epoch_dataset(
 
     Examples:
         >>> import numpy as np
-        >>> from keras_logogan.datasets.pipeline import epoch_steps, make_epoch_dataset
+        >>> from keras_logogan.datasets import epoch_steps, make_epoch_dataset
         >>> images = np.arange(5, dtype=np.uint8).reshape(5, 1, 1, 1)
         >>> def pixels(dataset, count):
         ...     return [np.rint((batch.numpy().ravel() + 1) * 127.5).astype(int).tolist()
@@ -194,7 +194,13 @@ def epoch_steps(num_images, batch_size, drop_remainder=False):
     """Return the number of batches in each epoch of `make_epoch_dataset`.
 
     The count rounds up, or down when `drop_remainder` drops the last,
-    partial batch.
+    partial batch. Pass it to `fit(steps_per_epoch=...)`, because the
+    dataset repeats without end.
+
+    Examples:
+        >>> from keras_logogan.datasets import epoch_steps
+        >>> epoch_steps(1000, 256), epoch_steps(1000, 256, drop_remainder=True)
+        (4, 3)
     """
     if drop_remainder:
         return num_images // batch_size
