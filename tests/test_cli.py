@@ -33,6 +33,9 @@ TINY_TRAIN_OPTIONS = [
     "--limit", "64",
     "--epochs", "2",
     "--batch-size", "32",
+    # A 64-image run checks and saves grids every 79 epochs by default.
+    "--check-every", "1",
+    "--grid-every", "1",
 ]  # fmt: skip
 TILE = 16
 PADDING = 2  # save_grid's default padding, in pixels
@@ -249,7 +252,7 @@ def test_train_npy_file_grayscale_wasserstein(tmp_path):
     status, output = run_main([
         "train", "--data", str(tmp_path / "logos.npy"), "--grayscale", "--image-size", "16",
         "--width", "8", "--epochs", "1", "--batch-size", "16", "--num-samples", "4",
-        "--loss", "wasserstein_gp", "--discriminator-steps", "2",
+        "--loss", "wasserstein_gp", "--discriminator-steps", "2", "--grid-every", "1",
         "--backend", keras.config.backend(), "--quiet", "--output", str(folder),
     ])  # fmt: skip
 
@@ -586,3 +589,36 @@ def test_steps_per_execution_must_divide_epoch(capsys):
 
     assert exit_info.value.code == 2
     assert "does not divide the 2 steps" in capsys.readouterr().err
+
+
+# checks and grids on small data
+
+
+def test_check_spacing_scales_with_epoch_size():
+    assert train_command.epochs_between(None, 64) == 79
+    assert train_command.epochs_between(None, 5484) == 1
+    assert train_command.epochs_between(3, 64) == 3
+
+
+def test_collapse_grace_counts_images(logo_images):
+    _, parsers = build_parsers()
+    args = parsers["train"].parse_args([])
+
+    monitors, _ = train_command._monitoring_callbacks(args, logo_images, None)
+
+    (detector,) = [monitor for monitor in monitors if hasattr(monitor, "start_from_epoch")]
+    assert detector.start_from_epoch == 157  # 10,000 images of 64 per epoch
+    assert detector.every_epochs == 79
+
+
+def test_small_run_defaults_skip_checks_and_grids(tmp_path):
+    folder = tmp_path / "run"
+    options = [opt for opt in TINY_TRAIN_OPTIONS if opt not in ("--check-every", "--grid-every", "1")]
+    assert len(options) == len(TINY_TRAIN_OPTIONS) - 4
+
+    status, _ = run_main(["train", *options, "--quiet", "--output", str(folder)])
+
+    assert status == 0
+    _, rows = read_metrics(folder)
+    assert [row["diversity_ratio"] for row in rows] == ["NA", "NA"]
+    assert sorted(os.listdir(folder / "samples")) == ["final.png", "latents.npy"]

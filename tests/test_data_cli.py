@@ -139,13 +139,16 @@ def _train(tmp_path, data):
     return status, json.loads((output / "run_config.json").read_text())
 
 
-def test_train_on_folder(logo_folder, tmp_path, capsys):
+def test_train_on_folder(logo_folder, tmp_path, capsys, caplog):
     status, config = _train(tmp_path, logo_folder)
 
     assert status == 0
     assert config["data"] == {"num_images": 3, "image_shape": [8, 8, 3], "num_held_out": 0}
     assert config["options"]["data"] == str(logo_folder)
-    assert "used 3 of 5 files, skipped 1 empty file, 1 not a supported image" in capsys.readouterr().err
+    assert "used 3 of 5 files, skipped 1 empty file, 1 not a supported image" in caplog.text
+    error = capsys.readouterr().err
+    assert f"run `logogan data inspect {logo_folder}` to list the 2 skipped files" in error
+    assert "used 3 of 5 files" not in error
 
 
 def test_train_on_zip_and_lld_files(tmp_path):

@@ -37,6 +37,9 @@ TRAIN_OPTIONS = [
     "--limit", "64",
     "--batch-size", "16",
     "--epochs", str(EPOCHS),
+    # A 64-image run checks and saves grids every 79 epochs by default.
+    "--check-every", "1",
+    "--grid-every", "1",
     "--quiet",
 ]  # fmt: skip
 KILL_AFTER_EPOCH = 2
