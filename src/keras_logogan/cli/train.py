@@ -404,7 +404,7 @@ def run(args, parser, argv):
     if args.epochs is None:
         args.epochs = epochs_for_budget(args.kimg, len(train_images))
 
-    drop_remainder = _drop_last_batch(parallel_scope, len(train_images), args)
+    drop_remainder = _drop_last_batch(parallel_scope, len(train_images), args, parser)
     images_per_epoch = epoch_steps(len(train_images), args.batch_size, drop_remainder) * args.batch_size
     images_per_epoch = min(images_per_epoch, len(train_images))
 
@@ -797,7 +797,7 @@ def epochs_for_budget(kimg, num_train_images):
 
 
 def _data_parallel_scope(args, parser):
-    """Return the `data_parallel()` scope that `--data-parallel` asks for, or None without it."""
+    """Return the `data_parallel()` scope for `--data-parallel`, or None without the option."""
     if not args.data_parallel:
         return None
 
@@ -826,7 +826,7 @@ def _data_parallel_scope(args, parser):
     return scope
 
 
-def _drop_last_batch(parallel_scope, num_images, args):
+def _drop_last_batch(parallel_scope, num_images, args, parser):
     """Return whether each epoch drops its last, partial batch.
 
     Data-parallel steps split every batch evenly across the devices, so a
@@ -838,10 +838,9 @@ def _drop_last_batch(parallel_scope, num_images, args):
     if last == 0 or last % parallel_scope.num_replicas == 0:
         return False
     if num_images < args.batch_size:
-        raise SystemExit(
-            f"logogan train: error: --data-parallel needs at least one full batch of "
-            f"{args.batch_size} images, but the run has {num_images} training images. "
-            "Pass a smaller --batch-size."
+        parser.error(
+            f"--data-parallel needs at least one full batch of {args.batch_size} images, "
+            f"but the run has {num_images} training images. Pass a smaller --batch-size."
         )
     if not args.quiet:
         # NOTE: the device count decides this, so resuming on a machine with
