@@ -86,3 +86,14 @@ def test_data_parallel_rejected_on_torch(tmp_path, capsys):
 
     assert raised.value.code == 2
     assert "no multi-device training on the torch backend" in capsys.readouterr().err
+
+
+@needs_data_parallel_backend
+def test_data_parallel_rejects_run_below_one_batch(tmp_path):
+    arguments = ["--limit", "10", "--image-size", "16", "--width", "8", "--batch-size", "16"]
+
+    completed = run_on_four_devices([*arguments, "--data-parallel", "--output", "run"], tmp_path)
+
+    assert completed.returncode == 2
+    assert "needs at least one full batch of 16 images" in completed.stderr
+    assert "has 10 training images" in completed.stderr
