@@ -622,3 +622,36 @@ def test_small_run_defaults_skip_checks_and_grids(tmp_path):
     _, rows = read_metrics(folder)
     assert [row["diversity_ratio"] for row in rows] == ["NA", "NA"]
     assert sorted(os.listdir(folder / "samples")) == ["final.png", "latents.npy"]
+
+
+# Ctrl+C
+
+
+def test_interrupted_run_prints_resume_and_continues(tmp_path, monkeypatch, capsys):
+    from keras_logogan.cli import training_callbacks
+
+    folder = tmp_path / "run"
+    original_epoch_begin = training_callbacks.EpochTimer.on_epoch_begin
+
+    def interrupt_second_epoch(self, epoch, logs=None):
+        if epoch == 1:
+            raise KeyboardInterrupt
+        original_epoch_begin(self, epoch, logs)
+
+    monkeypatch.setattr(training_callbacks.EpochTimer, "on_epoch_begin", interrupt_second_epoch)
+    status, _ = run_main(["train", *TINY_TRAIN_OPTIONS, "--quiet", "--output", str(folder)])
+
+    assert status == 130
+    error = capsys.readouterr().err
+    assert "logogan train: interrupted." in error
+    assert f"logogan train --resume {folder}" in error
+    assert (folder / "checkpoint").is_dir()
+    assert not (folder / "model.keras").exists()
+
+    monkeypatch.undo()
+    status, _ = run_main(["train", "--resume", str(folder), "--quiet"])
+
+    assert status == 0
+    _, rows = read_metrics(folder)
+    assert [row["epoch"] for row in rows] == ["0", "1"]
+    assert (folder / "model.keras").is_file()

@@ -238,8 +238,9 @@ class TrainingCheckpoint(keras.callbacks.Callback):
 
     For plain Python training, `keras.callbacks.BackupAndRestore` is the
     Keras-native route and works with `LogoGAN` on all three backends. It
-    restores the weights and both optimizers when `fit()` starts again with
-    the same callback folder, but not the seed generator state, and an
+    restores the weights, both optimizers and `LogoGAN`'s latent seed state
+    when `fit()` starts again with the same callback folder. It loses the
+    state of other layers' seed generators, such as dropout, and an
     interrupted save can leave a corrupt backup (see the module docstring).
 
     Args:

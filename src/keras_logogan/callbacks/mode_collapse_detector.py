@@ -57,7 +57,8 @@ class ModeCollapseDetector(keras.callbacks.Callback):
             reference.
         num_images: int, default 256. Generated and real images per check.
             Duplicate rates depend on the sample size, so both samples have
-            the same size.
+            this size, unless `real_images` contains fewer images: then all
+            of them are the real sample.
         seed: int, default 0. Seed of the latents and of the real sample.
         every_epochs: int, default 1. Check every this many epochs.
         diversity_ratio_threshold: float, default 0.1. Below this the

@@ -39,6 +39,8 @@ DATA_FORMS = (
     "(N, height, width, channels) array."
 )
 GRID_SCALE = 2
+# The shell's status for a process ended by Ctrl+C (128 + SIGINT).
+INTERRUPTED_STATUS = 130
 # Without --check-every, checks run about this often, so that a small folder
 # does not spend most of its time in checks.
 CHECK_IMAGES = 5_000
@@ -409,14 +411,18 @@ def run(args, parser, argv):
     images_per_epoch = min(images_per_epoch, len(train_images))
 
     keras.utils.set_random_seed(args.seed)
-    with contextlib.ExitStack() as stack:
-        if parallel_scope is not None:
-            stack.enter_context(parallel_scope)
-        gan = _build_gan(args, channels=images.shape[-1])
-        return _train_and_save(
-            args, argv, parser, plan, gan, images, train_images, held_out_images,
-            data_path, output, started, drop_remainder, images_per_epoch,
-        )
+    try:
+        with contextlib.ExitStack() as stack:
+            if parallel_scope is not None:
+                stack.enter_context(parallel_scope)
+            gan = _build_gan(args, channels=images.shape[-1])
+            return _train_and_save(
+                args, argv, parser, plan, gan, images, train_images, held_out_images,
+                data_path, output, started, drop_remainder, images_per_epoch,
+            )
+    except KeyboardInterrupt:
+        _print_interrupted(output)
+        return INTERRUPTED_STATUS
 
 
 def _train_and_save(
@@ -794,6 +800,20 @@ def epochs_for_budget(kimg, num_train_images):
     if kimg is None:
         return DEFAULT_EPOCHS
     return max(1, math.ceil(kimg * 1000 / num_train_images))
+
+
+def _print_interrupted(output):
+    """Tell the user how to continue a run that Ctrl+C stopped."""
+    checkpoint = os.path.join(output, resume.CHECKPOINT_FOLDER)
+    if os.path.isdir(checkpoint):
+        kept = f"The checkpoint of the last finished epoch is kept in {display_path(checkpoint)}."
+    else:
+        kept = "Training had finished, but the final files may be missing."
+    print(
+        f"\nlogogan train: interrupted. {kept} Continue with:\n"
+        f"  logogan train --resume {shlex.quote(display_path(output))}",
+        file=sys.stderr,
+    )
 
 
 def _data_parallel_scope(args, parser):
