@@ -56,6 +56,8 @@ FIXED_BACKENDS = {
     "flops": "jax",
 }
 WORKERS = (*LOOPS, "flops")
+# The workers that `--rounds` repeats: the default backend's fit and its baselines.
+HEAD_TO_HEAD_LOOPS = LOOPS
 VERSIONED_PACKAGES = (
     "keras-logogan", "keras", "tensorflow", "jax", "jaxlib", "torch", "numpy", "tensorboard",
 )  # fmt: skip
@@ -118,6 +120,12 @@ def add_training_options(parser):
     parser.add_argument(
         "--batch-size", type=positive_int, metavar="N",
         help="images per training step in every loop (default: 256, with --quick 32)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--rounds", type=positive_int, default=1, metavar="N",
+        help="run the default backend's logogan_fit and the three hand-written loops N "
+        "times, in reversed order every other round, and keep each one's median "
+        "round; the other workers run once (default: %(default)s)",
     )  # fmt: skip
     parser.add_argument(
         "--steps-per-execution", type=positive_int, default=1, metavar="N",
@@ -322,6 +330,44 @@ def plan_workers(args):
     return plan
 
 
+def rounds_plan(plan, rounds):
+    """Return `plan` with its head-to-head workers repeated `rounds` times, every other round reversed.
+
+    The head-to-head workers are `logogan_fit` on the default backend and
+    the three hand-written loops. Alternating their order spreads a drift in
+    the machine's speed over all of them.
+    """
+    head_to_head = [
+        (worker, backend)
+        for worker, backend in plan
+        if worker in HEAD_TO_HEAD_LOOPS and (worker != "logogan_fit" or backend == DEFAULT_BACKEND)
+    ]
+    others = [pair for pair in plan if pair not in head_to_head]
+    repeated = []
+    for round_index in range(rounds):
+        repeated += head_to_head if round_index % 2 == 0 else head_to_head[::-1]
+    return repeated + others
+
+
+def median_rounds(runs):
+    """Keep, per worker and backend, the run with the median images/s, with every round's images/s."""
+    groups = {}
+    for run in runs:
+        groups.setdefault((run["loop"], run["backend"]), []).append(run)
+
+    kept = []
+    for group in groups.values():
+        measured = [run for run in group if "images_per_second" in run]
+        if len(group) == 1 or len(measured) < len(group):
+            kept += group
+            continue
+        ordered = sorted(measured, key=lambda run: run["images_per_second"])
+        median = dict(ordered[(len(ordered) - 1) // 2])
+        median["rounds_images_per_second"] = [run["images_per_second"] for run in group]
+        kept.append(median)
+    return kept
+
+
 def worker_command(worker, backend, args, output):
     """Return the command line that runs one worker with the resolved settings of this run."""
     command = [
@@ -385,11 +431,12 @@ def main(argv=None):
 
     runs = []
     with tempfile.TemporaryDirectory(prefix="logogan-speed-") as work_dir:
-        for worker, backend in plan_workers(args):
+        for worker, backend in rounds_plan(plan_workers(args), args.rounds):
             print(f"running {worker} on {backend} ...", flush=True)
             run = start_worker(worker, backend, args, work_dir)
             runs.append(run)
             print_worker_line(run)
+    runs = median_rounds(runs)
 
     matmul_at_end = speed_flops.matmul_peak(args.matmul_repeats)
     machine["load_average_at_end_1_5_15_min"] = list(os.getloadavg())
@@ -431,6 +478,7 @@ def describe_settings(args):
         "training_images": max(1, source_logos // args.batch_size) * args.batch_size,
         "networks": "dcgan_generator() and dcgan_discriminator() at their defaults, as LogoGAN() builds them",
         "workers": [f"{worker}/{backend}" for worker, backend in plan_workers(args)],
+        "rounds": args.rounds,
     }
 
 

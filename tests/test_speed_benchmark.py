@@ -67,3 +67,42 @@ def test_quick_run_writes_positive_numbers(tmp_path):
             == result["settings"]["epoch_start_epochs"]
         )
         assert all(epoch["first_step_seconds"] > 0 for epoch in starts["array"])
+
+
+def _import_speed():
+    sys.path.insert(0, os.path.join(REPOSITORY, "benchmarks"))
+    try:
+        import speed
+    finally:
+        sys.path.pop(0)
+    return speed
+
+
+def test_rounds_repeat_head_to_head_in_alternating_order():
+    speed = _import_speed()
+    plan = [
+        ("logogan_fit", "tensorflow"),
+        ("gradient_tape", "tensorflow"),
+        ("pytorch_loop", "torch"),
+        ("logogan_fit", "jax"),
+        ("flops", "jax"),
+    ]
+
+    repeated = speed.rounds_plan(plan, rounds=3)
+
+    head = plan[:3]
+    assert repeated == [*head, *head[::-1], *head, ("logogan_fit", "jax"), ("flops", "jax")]
+
+
+def test_median_round_kept_with_every_rate():
+    speed = _import_speed()
+    runs = [
+        {"loop": "gradient_tape", "backend": "tensorflow", "images_per_second": rate}
+        for rate in (900.0, 1300.0, 1200.0)
+    ] + [{"loop": "flops", "backend": "jax"}]
+
+    kept = speed.median_rounds(runs)
+
+    assert kept[0]["images_per_second"] == 1200.0
+    assert kept[0]["rounds_images_per_second"] == [900.0, 1300.0, 1200.0]
+    assert kept[1] == {"loop": "flops", "backend": "jax"}
