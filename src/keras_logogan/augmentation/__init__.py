@@ -62,6 +62,19 @@ def get(identifier):
     Raises:
         ValueError: for an unknown policy name, a dict that does not describe
             a `DiffAugment`, or a value of another type.
+
+    Examples:
+        >>> augment = get("translation,flip")
+        >>> augment
+        DiffAugment(translation=0.125, cutout=0.0, color=False, flip=True, fill_value=1.0)
+        >>> get(augment.get_config()).get_config() == augment.get_config()
+        True
+        >>> get(None) is None
+        True
+        >>> get("blur")
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid augmentation policy 'blur': unknown name(s) ['blur']. ...
     """
     if identifier is None or isinstance(identifier, DiffAugment):
         return identifier

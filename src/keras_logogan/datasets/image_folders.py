@@ -48,6 +48,19 @@ class ImageLoadReport:
     """Result of a load: the files used, in image order, and the files skipped.
 
     Paths are relative to the folder or archive in `source`.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> from PIL import Image
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> Image.new("RGB", (8, 8), (0, 0, 255)).save(folder / "blue.png")
+        >>> (folder / "empty.png").write_bytes(b"")
+        0
+        >>> _, report = image_folder(folder, 8, cache_dir=False, return_report=True)
+        >>> report.found, report.used, report.paths
+        (2, 1, ['blue.png'])
+        >>> [(item.path, item.reason) for item in report.skipped]
+        [('empty.png', 'empty file')]
     """
 
     source: str
@@ -101,7 +114,19 @@ class ImageLoadReport:
 
 
 class NoUsableImagesError(ValueError):
-    """A folder or archive without one usable image. `report` lists what was found."""
+    """A folder or archive without one usable image. `report` lists what was found.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> (folder / "logo.png").write_text("not a PNG")
+        9
+        >>> try:
+        ...     image_folder(folder, cache_dir=False)
+        ... except NoUsableImagesError as error:
+        ...     print(error.report.summary())
+        used 0 of 1 files, skipped 1 not a supported image
+    """
 
     def __init__(self, message, report):
         super().__init__(message)

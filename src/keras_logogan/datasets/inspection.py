@@ -62,6 +62,22 @@ def inspect_images(path, image_size=32, *, max_pixels=DEFAULT_MAX_PIXELS):
     Raises:
         FileNotFoundError: If `path` does not exist.
         ValueError: If `path` is of another kind.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> from PIL import Image
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> Image.new("RGBA", (20, 10), (255, 0, 0, 255)).save(folder / "a.png")
+        >>> Image.new("RGBA", (20, 10), (255, 0, 0, 255)).save(folder / "b.png")
+        >>> (folder / "notes.txt").write_text("not an image")
+        12
+        >>> inspection = inspect_images(folder, image_size=8)
+        >>> inspection.found, inspection.used, inspection.reason_counts()
+        (3, 2, {'not a supported image': 1})
+        >>> dict(inspection.sizes), dict(inspection.modes)
+        ({'20x10': 2}, {'PNG RGBA': 2})
+        >>> inspection.duplicate_files, inspection.duplicate_images
+        (1, 1)
     """
     path = os.fspath(path)
     if not os.path.exists(path):

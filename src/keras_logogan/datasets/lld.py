@@ -138,7 +138,18 @@ def load_lld(
 
 
 def lld_label_keys(path):
-    """Return the label keys of an LLD HDF5 file, e.g. `["labels/ae_grayscale", "labels/resnet/rc_16"]`."""
+    """Return the label keys of an LLD HDF5 file, e.g. `["labels/ae_grayscale", "labels/resnet/rc_16"]`.
+
+    Examples:
+        >>> import os, tempfile, h5py
+        >>> path = os.path.join(tempfile.mkdtemp(), "LLD-icon.hdf5")
+        >>> with h5py.File(path, "w") as file:
+        ...     file["data"] = np.zeros((3, 3, 32, 32), np.uint8)
+        ...     file["labels/resnet/rc_64"] = np.arange(3)
+        ...     file["labels/ae_grayscale"] = np.arange(3)
+        >>> lld_label_keys(path)
+        ['labels/ae_grayscale', 'labels/resnet/rc_64']
+    """
     import h5py
 
     with h5py.File(os.fspath(path), "r") as file:

@@ -29,7 +29,19 @@ _ALLOWED_GLOBALS = {
 
 
 class UnsafePickleError(pickle.UnpicklingError):
-    """A pickle that refers to a global outside the numpy array allow-list, or contains no array."""
+    """A pickle that refers to a global outside the numpy array allow-list, or contains no array.
+
+    Examples:
+        >>> import collections, os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "ordered.pkl")
+        >>> with open(path, "wb") as stream:
+        ...     pickle.dump(collections.OrderedDict(a=1), stream)
+        >>> try:
+        ...     load_numpy_pickle(path)
+        ... except UnsafePickleError as error:
+        ...     print("'collections.OrderedDict'" in str(error))
+        True
+    """
 
 
 class _NumpyOnlyUnpickler(pickle.Unpickler):

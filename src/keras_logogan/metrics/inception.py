@@ -46,6 +46,16 @@ class InceptionWeightsError(OSError):
     """InceptionV3 weights that are missing or cannot be loaded.
 
     The message names the path and what to pass instead.
+
+    Examples:
+        >>> import os, tempfile
+        >>> missing = os.path.join(tempfile.mkdtemp(), INCEPTION_WEIGHTS_FILE)
+        >>> images = np.zeros((2, 8, 8, 3), np.uint8)
+        >>> try:
+        ...     kid(images, images, weights_path=missing)
+        ... except InceptionWeightsError as error:
+        ...     print("was not found" in str(error), isinstance(error, OSError))
+        True True
     """
 
 
@@ -60,6 +70,14 @@ class KIDResult:
         std: float. Standard deviation of the estimates over the subsets.
         subset_size: int. Rows of each set per subset.
         num_subsets: int.
+
+    Examples:
+        >>> rng = np.random.default_rng(0)
+        >>> result = kernel_inception_distance(
+        ...     rng.standard_normal((50, 4)), rng.standard_normal((80, 4)), num_subsets=5
+        ... )
+        >>> result.subset_size, result.num_subsets, result.std > 0
+        (50, 5, True)
     """
 
     mean: float
@@ -250,6 +268,17 @@ def kid(
     Raises:
         InceptionWeightsError: without `feature_extractor`, when no
             InceptionV3 weights can be loaded.
+
+    Examples:
+        >>> rng = np.random.default_rng(0)
+        >>> dark = rng.integers(0, 100, (40, 8, 8, 3), dtype=np.uint8)
+        >>> bright = rng.integers(150, 256, (40, 8, 8, 3), dtype=np.uint8)
+        >>> def mean_colors(images):
+        ...     return images.reshape(len(images), -1, 3).mean(axis=1) / 255
+        >>> near = kid(dark[:20], dark[20:], feature_extractor=mean_colors, num_subsets=1)
+        >>> far = kid(dark[:20], bright[:20], feature_extractor=mean_colors, num_subsets=1)
+        >>> near.subset_size, abs(near.mean) < 0.01 < far.mean
+        (20, True)
     """
     features_a, features_b = _extract_both(
         a, b, feature_extractor, weights_path, warn_below=None
@@ -283,6 +312,17 @@ def inception_feature_extractor(weights_path=None, batch_size=50):
     Raises:
         InceptionWeightsError: when no weights path is given and none is
             cached, or when the file cannot be loaded. Nothing is downloaded.
+
+    Examples:
+        A missing weights file raises before InceptionV3 is built, and
+        nothing is downloaded:
+
+        >>> import os, tempfile
+        >>> missing = os.path.join(tempfile.mkdtemp(), INCEPTION_WEIGHTS_FILE)
+        >>> inception_feature_extractor(weights_path=missing)
+        Traceback (most recent call last):
+        ...
+        keras_logogan.metrics.inception.InceptionWeightsError: The InceptionV3 weights file '...' was not found. ...
     """
     _checks.check_positive_int("batch_size", batch_size)
     path = _resolve_weights_path(weights_path)

@@ -69,6 +69,13 @@ class MSSSIMScale:
         window: int. Side of the Gaussian window, in pixels.
         sigma: float. Standard deviation of the window, in pixels.
         weight: float. Exponent of this scale's term in the geometric mean.
+
+    Examples:
+        >>> scales = ms_ssim_scales(16, 24)
+        >>> [(scale.height, scale.width, scale.window) for scale in scales]
+        [(16, 24, 11), (8, 12, 7), (4, 6, 3)]
+        >>> round(scales[-1].sigma, 3), round(sum(scale.weight for scale in scales), 6)
+        (0.409, 1.0)
     """
 
     height: int

@@ -47,6 +47,15 @@ class NDBResult:
         different: bool array `(K,)`, True for the significantly different
             bins.
         num_images: int. Evaluated images.
+
+    Examples:
+        >>> from keras_logogan.datasets import load_icons
+        >>> logos = load_icons(image_size=32)
+        >>> collapsed = ndb(logos[:200], np.repeat(logos[:1], 100, axis=0), num_bins=5)
+        >>> collapsed.num_images, collapsed.num_bins, float(collapsed.proportions.max())
+        (100, 5, 1.0)
+        >>> collapsed.ndb == collapsed.num_different_bins / collapsed.num_bins
+        True
     """
 
     ndb: float

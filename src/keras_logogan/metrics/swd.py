@@ -60,6 +60,14 @@ class SWDResult:
         mean: float. Mean of `per_level` values, the usual summary number.
         num_images: int. Images per set that were compared, after the larger
             set was subsampled to the size of the smaller one.
+
+    Examples:
+        >>> rng = np.random.default_rng(0)
+        >>> a = rng.integers(0, 256, (10, 16, 16, 3), dtype=np.uint8)
+        >>> b = rng.integers(0, 256, (6, 16, 16, 3), dtype=np.uint8)
+        >>> result = sliced_wasserstein_distance(a, b, patches_per_image=8)
+        >>> list(result.per_level), result.mean == result.per_level[16], result.num_images
+        ([16], True, 6)
     """
 
     per_level: dict

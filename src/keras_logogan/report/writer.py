@@ -18,7 +18,18 @@ MAX_EPOCH_GRIDS = 12
 
 @dataclasses.dataclass
 class ReportPaths:
-    """Paths of the files `write_report` wrote: `html`, and `plots` in page order."""
+    """Paths of the files `write_report` wrote: `html`, and `plots` in page order.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> run = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (run / "metrics.csv").write_text("epoch,d_loss,g_loss\\n0,1.2,0.9\\n")
+        >>> paths = write_report(run, output_dir=run / "pages")
+        >>> paths.html == str(run / "pages" / "report.html")
+        True
+        >>> [os.path.basename(path) for path in paths.plots]
+        ['losses.png']
+    """
 
     html: str
     plots: list
