@@ -95,6 +95,23 @@ def test_model_card_lists_training_and_metrics(make_gan, logo_images, tmp_path):
     assert "| epochs | 1 |" in card
     assert "| data | icons |" in card
     assert "| d_loss |" in card
+    assert "| ema_decay | 0.999 |" in card
+    assert "augmentation" not in card
+
+
+def test_model_card_lists_small_data_regularizers(tmp_path):
+    from keras_logogan import training_configs
+
+    gan = training_configs.get("small_data").build(image_size=16, seed=0)
+
+    folder = gan.save_pretrained(tmp_path / "small_data")
+    card = open(os.path.join(folder, files.MODEL_CARD_FILE), encoding="utf-8").read()
+
+    assert "| augmentation | DiffAugment (translation 0.125, cutout 0.5) |" in card
+    assert "| ada_target | 0.6 |" in card
+    assert "| ada_kimg | 100 |" in card
+    assert "| ema_decay | 0.999 |" in card
+    assert "r1_weight" not in card
 
 
 def test_round_trip_gives_identical_images(saved):

@@ -32,9 +32,34 @@ def training_settings(gan):
             for key in ("learning_rate", "beta_1", "beta_2"):
                 if isinstance(optimizer_config.get(key), (int, float)):
                     settings[f"{role}.{key}"] = optimizer_config[key]
+        settings.update(_regularizer_settings(compile_config))
+    if getattr(gan, "ema_decay", None):
+        settings["ema_decay"] = gan.ema_decay
     params = getattr(getattr(gan, "history", None), "params", None) or {}
     if "epochs" in params:
         settings["epochs"] = params["epochs"]
+    return settings
+
+
+def _regularizer_settings(compile_config):
+    """Return the augmentation, ADA and R1 settings of a compile config, leaving out those turned off."""
+    settings = {}
+    augmentation = compile_config.get("augmentation")
+    if augmentation:
+        transforms = {
+            name: value
+            for name, value in augmentation.get("config", {}).items()
+            if name in ("translation", "cutout", "color", "flip") and value
+        }
+        described = ", ".join(f"{name} {value}" for name, value in transforms.items())
+        settings["augmentation"] = f"{augmentation.get('class_name')} ({described})"
+        if compile_config.get("ada_target") is not None:
+            settings["ada_target"] = compile_config["ada_target"]
+            settings["ada_kimg"] = compile_config.get("ada_kimg")
+        else:
+            settings["augment_probability"] = compile_config.get("augment_probability")
+    if compile_config.get("r1_weight"):
+        settings["r1_weight"] = compile_config["r1_weight"]
     return settings
 
 
