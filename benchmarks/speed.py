@@ -355,17 +355,17 @@ def median_rounds(runs):
     for run in runs:
         groups.setdefault((run["loop"], run["backend"]), []).append(run)
 
-    kept = []
+    medians = []
     for group in groups.values():
         measured = [run for run in group if "images_per_second" in run]
         if len(group) == 1 or len(measured) < len(group):
-            kept += group
+            medians += group
             continue
         ordered = sorted(measured, key=lambda run: run["images_per_second"])
         median = dict(ordered[(len(ordered) - 1) // 2])
         median["rounds_images_per_second"] = [run["images_per_second"] for run in group]
-        kept.append(median)
-    return kept
+        medians.append(median)
+    return medians
 
 
 def worker_command(worker, backend, args, output):

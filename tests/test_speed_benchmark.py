@@ -94,15 +94,15 @@ def test_rounds_repeat_head_to_head_in_alternating_order():
     assert repeated == [*head, *head[::-1], *head, ("logogan_fit", "jax"), ("flops", "jax")]
 
 
-def test_median_round_kept_with_every_rate():
+def test_median_round_with_every_rate():
     speed = _import_speed()
     runs = [
         {"loop": "gradient_tape", "backend": "tensorflow", "images_per_second": rate}
         for rate in (900.0, 1300.0, 1200.0)
     ] + [{"loop": "flops", "backend": "jax"}]
 
-    kept = speed.median_rounds(runs)
+    medians = speed.median_rounds(runs)
 
-    assert kept[0]["images_per_second"] == 1200.0
-    assert kept[0]["rounds_images_per_second"] == [900.0, 1300.0, 1200.0]
-    assert kept[1] == {"loop": "flops", "backend": "jax"}
+    assert medians[0]["images_per_second"] == 1200.0
+    assert medians[0]["rounds_images_per_second"] == [900.0, 1300.0, 1200.0]
+    assert medians[1] == {"loop": "flops", "backend": "jax"}

@@ -803,14 +803,14 @@ def epochs_for_budget(kimg, num_train_images):
 
 
 def _print_interrupted(output):
-    """Tell the user how to continue a run that Ctrl+C stopped."""
+    """Print how to continue a run that Ctrl+C stopped."""
     checkpoint = os.path.join(output, resume.CHECKPOINT_FOLDER)
     if os.path.isdir(checkpoint):
-        kept = f"The checkpoint of the last finished epoch is kept in {display_path(checkpoint)}."
+        state = f"The checkpoint of the last finished epoch is kept in {display_path(checkpoint)}."
     else:
-        kept = "Training had finished, but the final files may be missing."
+        state = "Training had finished, but the final files may be missing."
     print(
-        f"\nlogogan train: interrupted. {kept} Continue with:\n"
+        f"\nlogogan train: interrupted. {state} Continue with:\n"
         f"  logogan train --resume {shlex.quote(display_path(output))}",
         file=sys.stderr,
     )
