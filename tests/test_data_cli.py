@@ -133,9 +133,9 @@ def test_data_cli_does_not_import_keras(logo_folder):
 TINY_TRAIN = ["--image-size", "8", "--width", "4", "--epochs", "1", "--batch-size", "4", "--num-samples", "4", "--quiet"]
 
 
-def _train(tmp_path, data):
+def _train(tmp_path, data, *options):
     output = tmp_path / "run"
-    status, _ = run_main(["train", "--data", str(data), *TINY_TRAIN, "--output", str(output)])
+    status, _ = run_main(["train", "--data", str(data), *TINY_TRAIN, *options, "--output", str(output)])
     return status, json.loads((output / "run_config.json").read_text())
 
 
@@ -189,3 +189,30 @@ def test_train_rejects_malicious_pickle(tmp_path, capsys):
     assert "'os.makedirs'" in error
     assert not (tmp_path / "marker").exists()
     assert not (tmp_path / "run").exists()
+
+
+def test_train_rejects_single_usable_image(tmp_path, capsys):
+    folder = tmp_path / "one"
+    folder.mkdir()
+    Image.new("RGB", (16, 16), (0, 0, 255)).save(folder / "blue.png")
+    (folder / "broken.png").write_text("not an image")
+
+    with pytest.raises(SystemExit) as raised:
+        main(["train", "--data", str(folder), *TINY_TRAIN, "--output", str(tmp_path / "run")])
+
+    assert raised.value.code == 2
+    error = capsys.readouterr().err
+    assert "gives 1 training image, and the checks need at least 2" in error
+    assert "--no-checks" in error
+    assert not (tmp_path / "run" / "model.keras").exists()
+
+
+def test_train_single_image_without_checks(tmp_path):
+    folder = tmp_path / "one"
+    folder.mkdir()
+    Image.new("RGB", (16, 16), (0, 0, 255)).save(folder / "blue.png")
+
+    status, config = _train(tmp_path, folder, "--no-checks")
+
+    assert status == 0
+    assert config["data"]["num_images"] == 1

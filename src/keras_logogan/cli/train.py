@@ -403,6 +403,12 @@ def run(args, parser, argv):
     if plan is not None:
         resume.check_same_data(plan, images, parser)
     train_images, held_out_images = split_held_out(images, args.held_out, args.seed, parser)
+    if len(train_images) < 2 and not args.no_checks:
+        # The collapse check compares generated samples with at least two real images.
+        parser.error(
+            f"argument --data: {args.data!r} gives {len(train_images)} training image, and "
+            "the checks need at least 2. Add images, or pass --no-checks to train on it anyway."
+        )
     if args.epochs is None:
         args.epochs = epochs_for_budget(args.kimg, len(train_images))
 
