@@ -122,6 +122,7 @@ def train_run(case, setup, pool, held_out, args):
 
     from keras_logogan import training_configs
     from keras_logogan.callbacks import BestCheckpoint
+    from keras_logogan.callbacks import MemorizationMonitor
     from keras_logogan.callbacks import ModeCollapseDetector
 
     settings = CASES[case]
@@ -144,6 +145,17 @@ def train_run(case, setup, pool, held_out, args):
     collapse = ModeCollapseDetector(
         pool, every_epochs=args.check_every, stop_training=False, restore_best_weights=False
     )
+    copies = MemorizationMonitor(
+        train_images,
+        held_out,
+        num_images=NUM_CHECK_IMAGES,
+        every_epochs=args.check_every,
+        seed=args.seed,
+    )
+    copy_checks = []
+    record_copies = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: copy_checks.extend(copy_measurements(epoch, logs))
+    )
 
     print(f"--- {case} / {setup}: {len(train_images)} images, batch {config.batch_size}, "
           f"{epochs} epochs of {len(epoch_images)} images", flush=True)  # fmt: skip
@@ -152,7 +164,7 @@ def train_run(case, setup, pool, held_out, args):
         epoch_images,
         batch_size=config.batch_size,
         epochs=epochs,
-        callbacks=[collapse, best],
+        callbacks=[collapse, copies, record_copies, best],
         verbose=0,
     )
     seconds = time.perf_counter() - started
@@ -175,9 +187,27 @@ def train_run(case, setup, pool, held_out, args):
         "augment_probability": [
             round(float(p), 4) for p in history.history.get("augment_probability", [])
         ],
-        "checks": best.history,
+        "checks": merge_checks(best.history, copy_checks),
         **scores,
     }
+
+
+def copy_measurements(epoch, logs):
+    """Return `[entry]` when `MemorizationMonitor` measured this epoch, else `[]`."""
+    if not logs or "near_copy_share" not in logs:
+        return []
+    keys = ("near_copy_share", "exact_copy_rate", "nearest_distance_ratio")
+    return [{"epoch": epoch + 1, **{key: round(float(logs[key]), 4) for key in keys}}]
+
+
+def merge_checks(swd_checks, copy_checks):
+    """Return the SWD checks with each one's near-copy measurements added, matched by epoch."""
+    by_epoch = {check["epoch"]: check for check in copy_checks}
+    merged = []
+    for check in swd_checks:
+        extra = by_epoch.get(check["epoch"], {})
+        merged.append({**check, **{k: v for k, v in extra.items() if k != "epoch"}})
+    return merged
 
 
 def evaluate(generated, train_images, pool, held_out, seed):
@@ -234,6 +264,7 @@ def check_criteria(results):
             small["near_copy_share"] <= 0.5 * hobby["near_copy_share"]
         )
         verdicts["subset_swd_no_worse"] = small["swd"] <= hobby["swd"]
+        verdicts.update(last_check_copies(hobby, small))
     full = (by_key.get(("all_logos", "hobby")), by_key.get(("all_logos", "small_data")))
     if all(full):
         hobby, small = full
@@ -241,6 +272,32 @@ def check_criteria(results):
         verdicts["all_logos_swd_at_least_25_percent_lower"] = small["swd"] <= 0.75 * hobby["swd"]
         verdicts["all_logos_no_collapse_flagged"] = not small["collapse_flagged"]
     return verdicts
+
+
+def last_check_copies(hobby, small):
+    """Compare both setups' near-copy shares at their last check, when it saw the same images.
+
+    The study's headline numbers come from the check with the best SWD,
+    which can be early. The last check shows each generator as training
+    left it, which is where the hobby project saw its copies.
+    """
+    hobby_checks = [c for c in hobby.get("checks", []) if "near_copy_share" in c]
+    small_checks = [c for c in small.get("checks", []) if "near_copy_share" in c]
+    if not hobby_checks or not small_checks:
+        return {}
+    hobby_last, small_last = hobby_checks[-1], small_checks[-1]
+    if hobby_last["images_shown"] != small_last["images_shown"]:
+        return {}
+    return {
+        "subset_last_check_images_shown": hobby_last["images_shown"],
+        "subset_last_check_near_copy_share": {
+            "hobby": hobby_last["near_copy_share"],
+            "small_data": small_last["near_copy_share"],
+        },
+        "subset_last_check_near_copies_at_most_half": (
+            small_last["near_copy_share"] <= 0.5 * hobby_last["near_copy_share"]
+        ),
+    }
 
 
 def markdown_table(report):
