@@ -54,8 +54,9 @@ FIXED_BACKENDS = {
     "hobby_loop": "tensorflow",
     "pytorch_loop": "torch",
     "flops": "jax",
+    "tf_interleaved": "tensorflow",
 }
-WORKERS = (*LOOPS, "flops")
+WORKERS = (*LOOPS, "flops", "tf_interleaved")
 # The workers that `--rounds` repeats: the default backend's fit and its baselines.
 HEAD_TO_HEAD_LOOPS = LOOPS
 VERSIONED_PACKAGES = (
@@ -73,6 +74,7 @@ DEFAULTS = {
     "epoch_start_epochs": (3, 2),
     "epoch_start_images": (None, 256),
     "matmul_repeats": (10, 3),
+    "interleaved_epochs": (10, 2),
 }
 
 
@@ -131,6 +133,12 @@ def add_training_options(parser):
         "--steps-per-execution", type=positive_int, default=1, metavar="N",
         help="`steps_per_execution` of logogan_fit on TensorFlow and JAX. The torch "
         "backend takes 1 only (default: %(default)s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--interleaved-epochs", type=non_negative_int, metavar="N",
+        help="measured epochs of the tf_interleaved worker, which takes turns between "
+        "logogan_fit on TensorFlow, gradient_tape and hobby_loop in one process; 0 skips "
+        "it (default: 10, with --quick 2)",
     )  # fmt: skip
     parser.add_argument(
         "--loops", type=name_list(LOOPS), default=list(LOOPS), metavar="NAMES",
@@ -252,6 +260,7 @@ def worker_settings(args):
         "epoch_start_epochs": args.epoch_start_epochs,
         "epoch_start_images": args.epoch_start_images,
         "matmul_repeats": args.matmul_repeats,
+        "interleaved_epochs": args.interleaved_epochs,
     }
 
 
@@ -274,6 +283,10 @@ def run_worker(args):
         import speed_tf_loops
 
         result = speed_tf_loops.run_hobby_loop(settings)
+    elif args.worker == "tf_interleaved":
+        import speed_interleaved
+
+        result = speed_interleaved.run_tf_interleaved(settings)
     elif args.worker == "pytorch_loop":
         import speed_torch
 
@@ -323,6 +336,8 @@ def plan_workers(args):
     for loop in ("gradient_tape", "hobby_loop", "pytorch_loop"):
         if loop in args.loops:
             plan.append((loop, FIXED_BACKENDS[loop]))
+    if args.interleaved_epochs:
+        plan.append(("tf_interleaved", "tensorflow"))
     if "logogan_fit" in args.loops:
         plan += [("logogan_fit", backend) for backend in fit_backends if backend != DEFAULT_BACKEND]
     if args.flops == "xla":
@@ -380,6 +395,7 @@ def worker_command(worker, backend, args, output):
         "--epoch-start-backends", ",".join(args.epoch_start_backends),
         "--epoch-start-epochs", str(args.epoch_start_epochs),
         "--matmul-repeats", str(args.matmul_repeats),
+        "--interleaved-epochs", str(args.interleaved_epochs),
     ]  # fmt: skip
     if args.epoch_start_images is not None:
         command += ["--epoch-start-images", str(args.epoch_start_images)]
@@ -494,6 +510,11 @@ def print_worker_line(run):
             f"{run['process_seconds']:.0f} s in all",
             flush=True,
         )
+    elif "paired_ratios" in run:
+        ratios = ", ".join(
+            f"vs {name} {ratios['median']:.2f}" for name, ratios in run["paired_ratios"].items()
+        )
+        print(f"    fit on tensorflow, median paired ratio {ratios}, {run['process_seconds']:.0f} s in all")
     else:
         print(f"    done in {run['process_seconds']:.0f} s", flush=True)
 

@@ -45,6 +45,7 @@ def summarize(runs, matmul_at_start, matmul_at_end):
         "images_per_cpu_second": images_per_cpu_second,
         **headline_ratios,
         "ratios_per_backend": ratios_per_backend,
+        "interleaved": summarize_interleaved(runs),
         "generate_images_per_second": generate,
         "generate": {run["backend"]: run["generate"] for run in fit_runs},
         "flops_per_training_image": per_image,
@@ -98,6 +99,24 @@ def compute_ratios(images_per_second):
         "ratio_vs_pytorch": default.get("vs_pytorch_loop"),
     }
     return headline, per_backend
+
+
+def summarize_interleaved(runs):
+    """Return the `tf_interleaved` worker's images/s per loop and median paired ratios, or None."""
+    run = next(
+        (run for run in runs if run["loop"] == "tf_interleaved" and "error" not in run), None
+    )
+    if run is None:
+        return None
+    paired = run["paired_ratios"]
+    return {
+        "images_per_second": {
+            name: loop["images_per_second"] for name, loop in run["loops"].items()
+        },
+        "ratio_vs_gradient_tape": paired["gradient_tape"]["median"],
+        "ratio_vs_seed_loop": paired["hobby_loop"]["median"],
+        "measured_cycles": len(paired["gradient_tape"]["per_cycle"]),
+    }
 
 
 def ratio(numerator, denominator):
@@ -243,6 +262,18 @@ def check_goals(summary):
         summary["ratio_vs_seed_loop"],
         GOALS["ratio_vs_seed_loop"],
     )
+    interleaved = summary.get("interleaved")
+    if interleaved:
+        add(
+            "logogan_fit on tensorflow / gradient_tape, in turns in one process",
+            interleaved["ratio_vs_gradient_tape"],
+            GOALS["ratio_vs_gradient_tape"],
+        )
+        add(
+            "logogan_fit on tensorflow / hobby_loop, in turns in one process",
+            interleaved["ratio_vs_seed_loop"],
+            GOALS["ratio_vs_seed_loop"],
+        )
     for backend, fraction in summary["fraction_of_matmul_peak"].items():
         add(
             f"logogan_fit on {backend}: fraction of the matmul peak",
@@ -269,6 +300,8 @@ def print_report(result):
             f"  {backend:<11}"
             + "  ".join(f"{name} {format_number(value, '.2f')}" for name, value in ratios.items())
         )
+
+    print_interleaved(result.get("interleaved"))
 
     print(
         f"\nmatmul peak: {result['matmul_peak_gflops']:.1f} GFLOP/s (NumPy float32 2048x2048, best of both "
@@ -301,6 +334,23 @@ def print_report(result):
         print_epoch_starts(backend, starts)
     for error in result["errors"]:
         print(f"\nFAILED: {error['loop']} on {error['backend']}: {error['error']}")
+
+
+def print_interleaved(interleaved):
+    if not interleaved:
+        return
+    rates = ", ".join(
+        f"{name} {rate:.1f}" for name, rate in interleaved["images_per_second"].items()
+    )
+    print(
+        f"\nin turns in one TensorFlow process, {interleaved['measured_cycles']} cycles: "
+        f"images/s {rates}"
+    )
+    print(
+        f"  median paired ratio of logogan_fit: vs gradient_tape "
+        f"{format_number(interleaved['ratio_vs_gradient_tape'], '.2f')}, vs hobby_loop "
+        f"{format_number(interleaved['ratio_vs_seed_loop'], '.2f')}"
+    )
 
 
 def format_number(value, spec):

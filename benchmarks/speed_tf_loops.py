@@ -61,9 +61,26 @@ def describe_networks(generator, discriminator):
 
 def run_gradient_tape(settings):
     """Time `gradient_tape` epochs and return its worker result."""
+    started = time.perf_counter()
+    run_epoch, networks = gradient_tape_epochs(settings)
+    setup_seconds = time.perf_counter() - started
+
+    records = speed_loops.time_epochs(run_epoch, settings)
+    result = speed_loops.loop_result(
+        "gradient_tape", "tensorflow", records, settings, setup_seconds
+    )
+    result["networks"] = networks
+    return result
+
+
+def gradient_tape_epochs(settings):
+    """Build the `gradient_tape` loop and return `(run_epoch, networks)`.
+
+    `run_epoch()` runs `settings["steps"]` steps and returns both losses
+    of the last one as floats, after that step has finished.
+    """
     from keras_logogan.losses import NonSaturatingLoss
 
-    started = time.perf_counter()
     generator, discriminator, g_optimizer, d_optimizer, batches = build_models_and_data(settings)
     loss = NonSaturatingLoss()
     latent_dim = generator.input_shape[1]
@@ -87,19 +104,12 @@ def run_gradient_tape(settings):
         g_optimizer.apply(tape.gradient(g_loss, variables), variables)
         return d_loss, g_loss
 
-    setup_seconds = time.perf_counter() - started
-
     def run_epoch():
         for _ in range(settings["steps"]):
             d_loss, g_loss = train_step(next(batches))
         return float(d_loss), float(g_loss)
 
-    records = speed_loops.time_epochs(run_epoch, settings)
-    result = speed_loops.loop_result(
-        "gradient_tape", "tensorflow", records, settings, setup_seconds
-    )
-    result["networks"] = describe_networks(generator, discriminator)
-    return result
+    return run_epoch, describe_networks(generator, discriminator)
 
 
 def make_hobby_step(generator, discriminator, g_optimizer, d_optimizer):
@@ -161,12 +171,34 @@ def write_step_summaries(networks, step, losses, accuracies):
 def run_hobby_loop(settings):
     """Time `hobby_loop` epochs and return its worker result."""
     started = time.perf_counter()
+    log_folder = tempfile.mkdtemp(prefix="logogan-speed-hobby-")
+    try:
+        run_epoch, networks, finish = hobby_loop_epochs(settings, log_folder)
+        setup_seconds = time.perf_counter() - started
+        records = speed_loops.time_epochs(run_epoch, settings)
+        summaries = finish()
+    finally:
+        shutil.rmtree(log_folder, ignore_errors=True)
+
+    result = speed_loops.loop_result("hobby_loop", "tensorflow", records, settings, setup_seconds)
+    result["networks"] = networks
+    result.update(summaries)
+    return result
+
+
+def hobby_loop_epochs(settings, log_folder):
+    """Build the `hobby_loop` loop, writing its summaries under `log_folder`.
+
+    Returns:
+        `(run_epoch, networks, finish)`. `run_epoch()` runs
+        `settings["steps"]` steps with their accuracy passes and summaries.
+        `finish()` closes the summary writer and returns the histograms and
+        summary bytes written per step.
+    """
     generator, discriminator, g_optimizer, d_optimizer, batches = build_models_and_data(settings)
     train_step = make_hobby_step(generator, discriminator, g_optimizer, d_optimizer)
     accuracy_pass = make_accuracy_pass(generator, discriminator)
-    log_folder = tempfile.mkdtemp(prefix="logogan-speed-hobby-")
     writer = tf.summary.create_file_writer(log_folder)
-    setup_seconds = time.perf_counter() - started
     step = 0
 
     def run_epoch():
@@ -180,19 +212,16 @@ def run_hobby_loop(settings):
                 step += 1
         return [float(value) for value in losses]
 
-    try:
-        records = speed_loops.time_epochs(run_epoch, settings)
+    def finish():
         writer.close()
         log_bytes = sum(
             os.path.getsize(os.path.join(folder, name))
             for folder, _, names in os.walk(log_folder)
             for name in names
         )
-    finally:
-        shutil.rmtree(log_folder, ignore_errors=True)
+        return {
+            "histograms_per_step": len(generator.weights) + len(discriminator.weights),
+            "summary_bytes_per_step": log_bytes / max(step, 1),
+        }
 
-    result = speed_loops.loop_result("hobby_loop", "tensorflow", records, settings, setup_seconds)
-    result["networks"] = describe_networks(generator, discriminator)
-    result["histograms_per_step"] = len(generator.weights) + len(discriminator.weights)
-    result["summary_bytes_per_step"] = log_bytes / step
-    return result
+    return run_epoch, describe_networks(generator, discriminator), finish

@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import keras
+from benchmark_modules import import_benchmark
 
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(REPOSITORY, "benchmarks", "speed.py")
@@ -37,13 +38,14 @@ def test_quick_run_writes_positive_numbers(tmp_path):
     output = tmp_path / "speed.json"
     command = [
         sys.executable, SCRIPT, "--quick", "--loops", "logogan_fit", "--backends", backend,
-        "--flops", "analytic", "--output", str(output),
+        "--flops", "analytic", "--interleaved-epochs", "0", "--output", str(output),
     ]  # fmt: skip
 
     completed = subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True, timeout=600)
 
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     result = json.loads(output.read_text(encoding="utf-8"))
+    assert result["interleaved"] is None
     missing = [key for key in HEADLINE_KEYS if key not in result]
     assert not missing, f"missing keys: {missing}"
     assert result["errors"] == []
@@ -69,17 +71,8 @@ def test_quick_run_writes_positive_numbers(tmp_path):
         assert all(epoch["first_step_seconds"] > 0 for epoch in starts["array"])
 
 
-def _import_speed():
-    sys.path.insert(0, os.path.join(REPOSITORY, "benchmarks"))
-    try:
-        import speed
-    finally:
-        sys.path.pop(0)
-    return speed
-
-
 def test_rounds_repeat_head_to_head_in_alternating_order():
-    speed = _import_speed()
+    speed = import_benchmark("speed")
     plan = [
         ("logogan_fit", "tensorflow"),
         ("gradient_tape", "tensorflow"),
@@ -95,7 +88,7 @@ def test_rounds_repeat_head_to_head_in_alternating_order():
 
 
 def test_median_round_with_every_rate():
-    speed = _import_speed()
+    speed = import_benchmark("speed")
     runs = [
         {"loop": "gradient_tape", "backend": "tensorflow", "images_per_second": rate}
         for rate in (900.0, 1300.0, 1200.0)
@@ -106,3 +99,53 @@ def test_median_round_with_every_rate():
     assert medians[0]["images_per_second"] == 1200.0
     assert medians[0]["rounds_images_per_second"] == [900.0, 1300.0, 1200.0]
     assert medians[1] == {"loop": "flops", "backend": "jax"}
+
+
+def test_interleaved_worker_takes_turns_and_pairs_epochs(tmp_path):
+    # The worker runs on TensorFlow whatever the test's backend, as the
+    # hand-written TensorFlow loops do.
+    output = tmp_path / "speed.json"
+    command = [
+        sys.executable, SCRIPT, "--quick", "--loops", "gradient_tape", "--backends", "tensorflow",
+        "--flops", "analytic", "--interleaved-epochs", "2", "--epoch-start-backends", "",
+        "--output", str(output),
+    ]  # fmt: skip
+
+    completed = subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True, timeout=600)
+
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    result = json.loads(output.read_text(encoding="utf-8"))
+    (run,) = [run for run in result["runs"] if run["loop"] == "tf_interleaved"]
+    warmup = result["settings"]["warmup_epochs"]
+    for name in ("logogan_fit", "gradient_tape", "hobby_loop"):
+        epochs = run["loops"][name]["epochs"]
+        assert len(epochs) == warmup + 2
+        assert all(epoch["images_per_second"] > 0 for epoch in epochs)
+    per_cycle = run["paired_ratios"]["gradient_tape"]["per_cycle"]
+    assert len(per_cycle) == 2 and all(value > 0 for value in per_cycle)
+    interleaved = result["interleaved"]
+    assert interleaved["measured_cycles"] == 2
+    assert interleaved["ratio_vs_gradient_tape"] == run["paired_ratios"]["gradient_tape"]["median"]
+    goals = [goal["goal"] for goal in result["goals"]]
+    assert "logogan_fit on tensorflow / gradient_tape, in turns in one process" in goals
+
+
+def test_paired_ratios_divide_epochs_of_the_same_cycle():
+    speed_interleaved = import_benchmark("speed_interleaved")
+
+    def records(*rates):
+        return [
+            {"warmup": index == 0, "images_per_second": rate} for index, rate in enumerate(rates)
+        ]
+
+    ratios = speed_interleaved.paired_ratios(
+        {
+            "logogan_fit": records(1.0, 100.0, 90.0, 120.0),
+            "gradient_tape": records(5.0, 100.0, 60.0, 100.0),
+            "hobby_loop": records(5.0, 50.0, 45.0, 40.0),
+        }
+    )
+
+    assert ratios["gradient_tape"]["per_cycle"] == [1.0, 1.5, 1.2]
+    assert ratios["gradient_tape"]["median"] == 1.2
+    assert ratios["hobby_loop"]["median"] == 2.0
