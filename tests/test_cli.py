@@ -591,6 +591,43 @@ def test_steps_per_execution_must_divide_epoch(capsys):
     assert "does not divide the 2 steps" in capsys.readouterr().err
 
 
+def test_auto_steps_per_execution_divides_epoch():
+    resolve = train_command.resolve_steps_per_execution
+
+    assert resolve("auto", 2, "tensorflow", data_parallel=False) == 2
+    assert resolve("auto", 12, "tensorflow", data_parallel=False) == 6
+    assert resolve("auto", 16, "tensorflow", data_parallel=False) == 8
+    assert resolve("auto", 7, "tensorflow", data_parallel=False) == 7
+    assert resolve("auto", 11, "tensorflow", data_parallel=False) == 1
+    assert resolve("auto", 12, "jax", data_parallel=False) == 1
+    assert resolve("auto", 12, "torch", data_parallel=False) == 1
+    assert resolve("auto", 12, "tensorflow", data_parallel=True) == 1
+    assert resolve(3, 12, "jax", data_parallel=False) == 3
+
+
+def test_auto_steps_per_execution_recorded(tmp_path, monkeypatch):
+    import keras
+
+    built = []
+    build_gan = train_command._build_gan
+
+    def recording_build_gan(args, channels):
+        built.append(build_gan(args, channels))
+        return built[-1]
+
+    monkeypatch.setattr(train_command, "_build_gan", recording_build_gan)
+    folder = tmp_path / "run"
+    status, _ = run_main(["train", *TINY_TRAIN_OPTIONS, "--quiet", "--no-checks", "--output", str(folder)])
+
+    assert status == 0
+    recorded = json.loads((folder / "run_config.json").read_text())["options"]
+    assert recorded["steps_per_execution"] == "auto"
+    # 64 images in batches of 32 make 2 steps per epoch.
+    expected = 2 if keras.config.backend() == "tensorflow" else 1
+    assert recorded["resolved_steps_per_execution"] == expected
+    assert built[0].steps_per_execution == expected
+
+
 # checks and grids on small data
 
 
