@@ -998,12 +998,14 @@ def resolve_steps_per_execution(requested, steps_per_epoch, backend, data_parall
     Fewer calls save Keras' work between steps: at batch 32 on a 2-core
     CPU, 6 steps per call trained 6% to 9% faster than 1
     (`benchmarks/results/speed_interleaved_batch_32*.json`).
-    Elsewhere it is 1: Keras' torch trainer takes 1 only.
+    Elsewhere it is 1: Keras' torch trainer takes 1 only, and on JAX 6 steps
+    per call trained 7% to 21% slower than 1 at batch 32
+    (`benchmarks/results/speed_jax_batch_32_spe_*.json`).
     """
     if requested != AUTO:
         return requested
     if backend != "tensorflow" or data_parallel:
-        # NOTE: JAX and data-parallel runs were not measured above 1.
+        # NOTE: data-parallel runs were not measured above 1.
         return 1
     divisors = range(min(AUTO_STEPS_PER_EXECUTION, steps_per_epoch), 0, -1)
     return next(k for k in divisors if steps_per_epoch % k == 0)
