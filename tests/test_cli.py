@@ -631,6 +631,32 @@ def test_auto_steps_per_execution_recorded(tmp_path, monkeypatch):
 # checks and grids on small data
 
 
+def test_small_set_suggests_held_out_for_copy_check(tmp_path):
+    folder = tmp_path / "run"
+    options = [*TINY_TRAIN_OPTIONS, "--epochs", "1", "--output", str(folder)]
+
+    status, output = run_main(["train", *options])
+
+    assert status == 0
+    assert "(0 held out for the checks)" in output
+    assert "Pass --held-out 10" in output
+    header, _ = read_metrics(folder)
+    assert "near_copy_share" not in header
+
+
+def test_held_out_images_turn_on_copy_check(tmp_path):
+    folder = tmp_path / "run"
+    options = [*TINY_TRAIN_OPTIONS, "--epochs", "1", "--held-out", "10", "--output", str(folder)]
+
+    status, output = run_main(["train", *options])
+
+    assert status == 0
+    assert "Pass --held-out 10" not in output
+    header, rows = read_metrics(folder)
+    assert "near_copy_share" in header
+    assert 0.0 <= float(rows[0]["near_copy_share"]) <= 1.0
+
+
 def test_check_spacing_scales_with_epoch_size():
     assert train_command.epochs_between(None, 64) == 79
     assert train_command.epochs_between(None, 5484) == 1

@@ -48,6 +48,8 @@ CHECK_IMAGES = 5_000
 # epochs), because a young generator's samples look alike. A run on 48 logos
 # measured a diversity_ratio of 0.07 after 1,200 images and 0.16 after 2,400.
 COLLAPSE_GRACE_IMAGES = 10_000
+# Below this many images, `logogan train` keeps no images out by default.
+HELD_OUT_MIN_IMAGES = 200
 # `--steps-per-execution auto` runs at most this many steps per call.
 AUTO = "auto"
 AUTO_STEPS_PER_EXECUTION = 8
@@ -483,6 +485,13 @@ def _train_and_save(
                 f"with the {keras.config.backend()} backend. "
                 f"Run folder: {display_path(output)}"
             )
+            if held_out_images is None and args.held_out is None and not args.no_checks:
+                print(
+                    f"No images are held out below {HELD_OUT_MIN_IMAGES} images, so the copy "
+                    "check (near_copy_share) is off. Pass --held-out 10 to measure whether "
+                    "samples copy training images: a set of 100 logos started to after "
+                    "about 2,000 passes (docs/quality.md)."
+                )
     else:
         initial_epoch = _prepare_resumed_run(
             gan, plan, parser, argv, started, csv_columns=(*MetricsCSVLogger.columns, *monitor_columns)
@@ -961,7 +970,7 @@ def _backend_version(backend):
 
 def default_held_out_count(num_images):
     """Return the default `--held-out` count: 5% of the images, at most 500, 0 below 200."""
-    if num_images < 200:
+    if num_images < HELD_OUT_MIN_IMAGES:
         return 0
     return min(500, num_images // 20)
 
