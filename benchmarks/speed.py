@@ -27,7 +27,7 @@ the machine's peak.
 
 Run from the repository root:
 
-    python benchmarks/speed.py                           # an estimated 11 to 20 minutes on 2 shared CPU cores
+    python benchmarks/speed.py                           # an estimated 14 to 23 minutes on 2 shared CPU cores
     python benchmarks/speed.py --quick --output /tmp/speed_quick.json   # a smoke test, 1 to 3 minutes
     python benchmarks/speed.py --loops logogan_fit --backends jax       # one backend
 """
