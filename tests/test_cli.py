@@ -577,18 +577,31 @@ def test_train_speed_options_reach_model(tmp_path):
     assert recorded["dtype_policy"] == "mixed_bfloat16"
 
 
-def test_steps_per_execution_must_divide_epoch(capsys):
+def test_steps_per_execution_must_divide_epoch(capsys, tmp_path):
     import keras
 
     if keras.config.backend() == "torch":
         pytest.skip("Keras' torch trainer runs one step per call, so steps_per_execution must be 1")
 
+    folder = tmp_path / "run"
     # 64 images in batches of 32 make 2 steps per epoch.
     with pytest.raises(SystemExit) as exit_info:
-        run_main(["train", *TINY_TRAIN_OPTIONS, "--quiet", "--steps-per-execution", "3"])
+        run_main(
+            ["train", *TINY_TRAIN_OPTIONS, "--quiet", "--steps-per-execution", "3", "--output", str(folder)]
+        )
 
     assert exit_info.value.code == 2
     assert "does not divide the 2 steps" in capsys.readouterr().err
+    # Nothing was written, so the corrected command can use the same folder.
+    assert not folder.exists() or not any(folder.iterdir())
+
+
+def test_steps_per_execution_rejects_words(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        run_main(["train", *TINY_TRAIN_OPTIONS, "--steps-per-execution", "zero"])
+
+    assert exit_info.value.code == 2
+    assert "'zero' is neither auto nor a whole number" in capsys.readouterr().err
 
 
 def test_auto_steps_per_execution_divides_epoch():

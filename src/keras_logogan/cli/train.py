@@ -1,5 +1,6 @@
 """`logogan train`: train a LogoGAN and write a run folder."""
 
+import argparse
 import contextlib
 import datetime
 import math
@@ -422,14 +423,19 @@ def run(args, parser, argv):
     drop_remainder = _drop_last_batch(parallel_scope, len(train_images), args, parser)
     images_per_epoch = epoch_steps(len(train_images), args.batch_size, drop_remainder) * args.batch_size
     images_per_epoch = min(images_per_epoch, len(train_images))
+    steps = epoch_steps(len(train_images), args.batch_size, drop_remainder)
     # Kept beside the request, so that a resumed run resolves "auto" again
     # for its own backend.
     args.resolved_steps_per_execution = resolve_steps_per_execution(
-        args.steps_per_execution,
-        epoch_steps(len(train_images), args.batch_size, drop_remainder),
-        keras.config.backend(),
-        parallel_scope is not None,
+        args.steps_per_execution, steps, keras.config.backend(), parallel_scope is not None
     )
+    if steps % args.resolved_steps_per_execution:
+        # Keras reads steps_per_execution batches per call, so epochs would drift.
+        # Checked before the run folder gets any file, so a corrected command can reuse it.
+        parser.error(
+            f"--steps-per-execution {args.steps_per_execution} does not divide the "
+            f"{steps} steps of an epoch. Pass a divisor of {steps}, such as 1, or auto."
+        )
 
     keras.utils.set_random_seed(args.seed)
     try:
@@ -523,12 +529,6 @@ def _train_and_save(
     ]
     if initial_epoch < args.epochs:
         steps = epoch_steps(len(train_images), args.batch_size, drop_remainder)
-        if steps % args.resolved_steps_per_execution:
-            # Keras reads steps_per_execution batches per call, so epochs would drift.
-            parser.error(
-                f"--steps-per-execution {args.steps_per_execution} does not divide the "
-                f"{steps} steps of an epoch. Pass a divisor of {steps}, such as 1."
-            )
         # The order of each epoch depends only on the seed and the epoch, so
         # a resumed run trains on the same batches as an uninterrupted one.
         gan.fit(
@@ -996,7 +996,13 @@ def steps_per_execution_option(text):
     """Parse `--steps-per-execution`: "auto" or a whole number of at least 1."""
     if text == AUTO:
         return AUTO
-    return common.positive_int(text)
+    try:
+        return common.positive_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is neither auto nor a whole number of 1 or more. Pass auto, or a "
+            "number of steps per call such as 4."
+        ) from None
 
 
 def resolve_steps_per_execution(requested, steps_per_epoch, backend, data_parallel):
