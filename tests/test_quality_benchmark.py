@@ -43,7 +43,7 @@ def _entry(setup, swd, best_share, last_shares, images_per_check=5000):
     }
 
 
-def test_verdicts_compare_the_last_checks_when_they_saw_the_same_images():
+def test_verdicts_compare_last_checks():
     quality = import_benchmark("quality")
     hobby = _entry("hobby", swd=170.0, best_share=0.0, last_shares=[0.0, 0.6])
     small = _entry("small_data", swd=30.0, best_share=0.02, last_shares=[0.0, 0.2])
@@ -57,7 +57,7 @@ def test_verdicts_compare_the_last_checks_when_they_saw_the_same_images():
     assert verdicts["subset_last_check_near_copies_at_most_half"] is True
 
 
-def test_no_last_check_verdict_when_the_runs_differ_in_images_shown():
+def test_last_check_needs_same_images():
     quality = import_benchmark("quality")
     hobby = _entry("hobby", swd=170.0, best_share=0.0, last_shares=[0.0, 0.6], images_per_check=5000)
     small = _entry("small_data", swd=30.0, best_share=0.0, last_shares=[0.0], images_per_check=5000)

@@ -421,9 +421,8 @@ def run(args, parser, argv):
         args.epochs = epochs_for_budget(args.kimg, len(train_images))
 
     drop_remainder = _drop_last_batch(parallel_scope, len(train_images), args, parser)
-    images_per_epoch = epoch_steps(len(train_images), args.batch_size, drop_remainder) * args.batch_size
-    images_per_epoch = min(images_per_epoch, len(train_images))
     steps = epoch_steps(len(train_images), args.batch_size, drop_remainder)
+    images_per_epoch = min(steps * args.batch_size, len(train_images))
     # Kept beside the request, so that a resumed run resolves "auto" again
     # for its own backend.
     args.resolved_steps_per_execution = resolve_steps_per_execution(
