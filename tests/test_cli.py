@@ -341,7 +341,7 @@ def _missing_data(tmp_path):
 
 
 def _folder_data(tmp_path):
-    return ["train", "--data", str(tmp_path)], ["--data", repr(str(tmp_path)), "No usable image in the folder"]
+    return ["train", "--data", str(tmp_path)], ["--data", repr(str(tmp_path)), "No usable image in the folder", "logogan data inspect"]
 
 
 def _png_data(tmp_path):
@@ -421,6 +421,8 @@ def test_bad_input_exits_2_naming_flag(case, tmp_path, capsys, monkeypatch):
     assert error.startswith(f"logogan {argv[0]}: error: argument --")
     for fragment in expected_fragments:
         assert fragment in error
+    # Command-line errors name flags and commands, not Python arguments.
+    assert "report_path" not in error
     assert not (tmp_path / "runs").exists()
 
 

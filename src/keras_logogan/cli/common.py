@@ -8,6 +8,7 @@ import argparse
 import json
 import math
 import os
+import shlex
 import subprocess
 import sys
 
@@ -193,3 +194,18 @@ def check_image_array(images, data_argument, parser):
             f"argument --data: {quoted_data} has shape {images.shape}, but a non-empty "
             "(N, height, width, channels) array with 1 or 3 channels is required.",
         )
+
+
+def report_no_usable_images(error, data_argument, parser):
+    """Exit with status 2 for a `NoUsableImagesError`, naming the command that lists the skips.
+
+    The error's own message ends with a Python argument, `report_path`, so
+    the command line keeps its problem and adds `logogan data inspect`.
+    """
+    from keras_logogan.datasets.image_decoding import SUPPORTED_FORMATS_TEXT
+
+    parser.error(
+        f"argument --data: {error.problem} Add {SUPPORTED_FORMATS_TEXT} files, or run "
+        f"`logogan data inspect {shlex.quote(data_argument)}` to list every skipped "
+        "file with its reason."
+    )

@@ -260,6 +260,7 @@ def _load_image_files(path, data_argument, image_size, grayscale, parser):
     """Decode a folder, a .zip archive or an LLD file at the model's size."""
     import pickle
 
+    from keras_logogan.datasets.image_folders import NoUsableImagesError
     from keras_logogan.datasets.image_folders import image_folder
     from keras_logogan.datasets.lld import load_lld
 
@@ -276,6 +277,8 @@ def _load_image_files(path, data_argument, image_size, grayscale, parser):
                 )
             return images
         return load_lld(path, image_size, grayscale=grayscale)
+    except NoUsableImagesError as error:
+        common.report_no_usable_images(error, data_argument, parser)
     except (OSError, ValueError, KeyError, pickle.UnpicklingError) as error:
         parser.error(f"argument --data: {data_argument!r} could not be loaded: {error}")
 

@@ -743,6 +743,7 @@ def _load_image_files(path, args, parser):
     """Decode a folder, a .zip archive or an LLD file at --image-size, reporting skipped files."""
     import pickle
 
+    from keras_logogan.datasets.image_folders import NoUsableImagesError
     from keras_logogan.datasets.image_folders import image_folder
     from keras_logogan.datasets.lld import load_lld
 
@@ -760,6 +761,8 @@ def _load_image_files(path, args, parser):
                 )
             return images
         return load_lld(path, args.image_size, grayscale=args.grayscale, limit=args.limit)
+    except NoUsableImagesError as error:
+        common.report_no_usable_images(error, args.data, parser)
     except (OSError, ValueError, KeyError, pickle.UnpicklingError) as error:
         parser.error(f"argument --data: {args.data!r} could not be loaded: {error}")
 

@@ -128,9 +128,12 @@ class NoUsableImagesError(ValueError):
         used 0 of 1 files, skipped 1 not a supported image
     """
 
-    def __init__(self, message, report):
+    def __init__(self, message, report, problem=None):
         super().__init__(message)
         self.report = report
+        # The message without its Python next step, for callers such as the
+        # command line that suggest their own.
+        self.problem = message if problem is None else problem
 
 
 @dataclasses.dataclass(frozen=True)
@@ -249,7 +252,13 @@ def image_folder(
     if report_path is not None:
         report.write(report_path)
     if not report.paths:
-        raise NoUsableImagesError(_no_images_message(kind, path, report), report)
+        problem = _no_images_problem(kind, path, report)
+        raise NoUsableImagesError(
+            f"{problem} Add {SUPPORTED_FORMATS_TEXT} files, or pass report_path to list "
+            "every skipped file with its error.",
+            report,
+            problem=problem,
+        )
     if return_report:
         return images, report
     return images
@@ -330,17 +339,14 @@ def _report_from_arrays(path, stored, entry_path):
     )
 
 
-def _no_images_message(kind, path, report):
+def _no_images_problem(kind, path, report):
     if report.found == 0:
         found = "it contains no files (names starting with '.' are ignored)"
     else:
         found = f"all {report.found} files were skipped: " + ", ".join(
             f"{count} {reason}" for reason, count in report.reason_counts().items()
         )
-    return (
-        f"No usable image in the {kind} {path!r}: {found}. Add {SUPPORTED_FORMATS_TEXT} "
-        "files, or pass report_path to list every skipped file with its error."
-    )
+    return f"No usable image in the {kind} {path!r}: {found}."
 
 
 def _folder_sources(root, skip_folder=None):
