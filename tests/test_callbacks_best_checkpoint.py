@@ -1,5 +1,7 @@
 """`BestCheckpoint`: scores per check, the best weights kept on disk and restored at the end."""
 
+import json
+import math
 import os
 import time
 
@@ -72,7 +74,7 @@ def test_writes_best_weights_file(make_gan, logo_images, tmp_path):
 
     gan.fit(logo_images, batch_size=32, epochs=2, callbacks=[recorder, best], verbose=0)
 
-    assert sorted(os.listdir(tmp_path)) == ["best.weights.h5"]
+    assert sorted(os.listdir(tmp_path)) == ["best.json", "best.weights.h5"]
     fresh = make_gan(seed=1)
     fresh.load_weights(path)
     for kept, loaded in zip(recorder.weights[0], variable_values(fresh.weights)):
@@ -122,3 +124,113 @@ def test_training_seconds_leave_out_checks(make_gan, logo_images):
     first, second, third = best.history
     assert 0 < first["training_seconds"] < second["training_seconds"] < third["training_seconds"]
     assert third["seconds"] - third["training_seconds"] >= 1.0
+
+
+def test_score_that_is_not_finite_is_never_best(make_gan, logo_images, tmp_path):
+    gan = make_gan()
+    path = tmp_path / "best.weights.h5"
+    best = BestCheckpoint(
+        logo_images, num_images=16, metric_fn=scripted_metric([math.nan, 2.0, math.inf]), path=path
+    )
+
+    gan.fit(logo_images, batch_size=32, epochs=3, callbacks=[best], verbose=0)
+
+    assert best.best_epoch == 2
+    assert best.best_value == 2.0
+    state = json.loads((tmp_path / "best.json").read_text())
+    assert [check["swd"] for check in state["history"]] == [None, 2.0, None]
+
+
+def _train_with_state(make_gan, logo_images, path, scores, epochs, initial_epoch=0, gan=None):
+    gan = gan or make_gan()
+    recorder = WeightRecorder()
+    best = BestCheckpoint(
+        logo_images, num_images=16, metric_fn=scripted_metric(scores), path=path, restore_best=False
+    )
+    if initial_epoch:
+        assert best.resume(initial_epoch)
+    gan.fit(
+        logo_images,
+        batch_size=32,
+        epochs=epochs,
+        initial_epoch=initial_epoch,
+        callbacks=[recorder, best],
+        verbose=0,
+    )
+    return gan, best, recorder
+
+
+def test_resume_keeps_the_earlier_runs_best(make_gan, logo_images, tmp_path):
+    path = tmp_path / "best.weights.h5"
+    gan, _, first = _train_with_state(make_gan, logo_images, path, [1.0, 2.0], epochs=2)
+
+    _, best, _ = _train_with_state(
+        make_gan, logo_images, path, [3.0], epochs=3, initial_epoch=2, gan=gan
+    )
+
+    assert (best.best_epoch, best.best_value) == (1, 1.0)
+    assert [check["epoch"] for check in best.history] == [1, 2, 3]
+    fresh = make_gan(seed=1)
+    best.set_model(fresh)
+    assert best.restore() == 1
+    for kept, restored in zip(first.weights[0], variable_values(fresh.weights)):
+        np.testing.assert_array_equal(kept, restored)
+
+
+def test_resume_drops_checks_after_the_resumed_epoch(make_gan, logo_images, tmp_path):
+    path = tmp_path / "best.weights.h5"
+    _train_with_state(make_gan, logo_images, path, [2.0, 1.0, 3.0], epochs=3)
+    best = BestCheckpoint(logo_images, path=path)
+
+    assert best.resume(1)
+
+    # Epoch 2 is trained again, but its weights scored 1.0 and are still on disk.
+    assert [check["epoch"] for check in best.history] == [1]
+    assert (best.best_epoch, best.best_value) == (2, 1.0)
+
+
+def test_resume_forgets_best_when_weights_file_changed(make_gan, logo_images, tmp_path):
+    path = tmp_path / "best.weights.h5"
+    gan, _, _ = _train_with_state(make_gan, logo_images, path, [1.0], epochs=1)
+    state = json.loads((tmp_path / "best.json").read_text())
+    gan.save_weights(path)  # as if killed between saving new weights and the state
+    os.utime(path, ns=(0, state["weights_file"]["mtime_ns"] + 1))
+
+    assert not BestCheckpoint(logo_images, path=path).resume(1)
+
+
+def test_resume_without_state_file(logo_images, tmp_path):
+    assert not BestCheckpoint(logo_images, path=tmp_path / "best.weights.h5").resume(3)
+    assert not BestCheckpoint(logo_images).resume(3)
+
+
+class PoisonGenerator(keras.callbacks.Callback):
+    """Fill the first weight of the sampling generator with NaN at the end of epoch `epoch` (0-based)."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            kernel = self.model.sampling_generator.weights[0]
+            kernel.assign(np.full(kernel.shape, np.nan, dtype="float32"))
+
+
+def test_samples_that_are_not_finite_score_nan(make_gan, logo_images):
+    gan = make_gan()
+    scored = []
+
+    def metric(generated, reference, seed):
+        scored.append(len(generated))
+        return 1.0
+
+    best = BestCheckpoint(logo_images, num_images=16, metric_fn=metric, restore_best=False)
+
+    history = gan.fit(
+        logo_images, batch_size=32, epochs=2, callbacks=[PoisonGenerator(1), best], verbose=0
+    )
+
+    assert scored == [16]
+    assert math.isnan(history.history["swd"][1])
+    assert best.best_epoch == 1

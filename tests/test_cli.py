@@ -69,7 +69,7 @@ TRAIN_OPTIONS = [
     "--grid-every", "--backend", "--quiet", "--held-out", "--check-every", "--no-checks",
     "--config", "--kimg", "--discriminator-normalization", "--ema-decay",
     "--discriminator-learning-rate", "--augment", "--ada-target", "--r1-weight",
-    "--dtype-policy", "--steps-per-execution",
+    "--dtype-policy", "--steps-per-execution", "--keep-best",
 ]  # fmt: skip
 SAMPLE_OPTIONS = [
     "--model", "--num-images", "--seed", "--output", "--columns", "--scale", "--backend",

@@ -5,6 +5,7 @@ import pytest
 
 from keras_logogan.datasets import load_icons
 from keras_logogan.metrics import sliced_wasserstein_distance
+from keras_logogan.metrics.swd import sort_rows
 from keras_logogan.metrics import swd_floor
 from keras_logogan.metrics import swd_with_floor
 from keras_logogan.metrics.swd import laplacian_pyramid
@@ -164,3 +165,13 @@ def test_laplacian_pyramid_of_flat_image():
     assert coarse.shape == (2, 16, 16, 3)
     np.testing.assert_allclose(detail, 0.0, atol=1e-4)
     np.testing.assert_allclose(coarse, 200.0, atol=1e-4)
+
+
+@pytest.mark.parametrize("rows", [1, 2, 7])
+def test_sort_rows_matches_numpy_sort(rows):
+    matrix = np.random.default_rng(rows).standard_normal((rows, 1000)).astype(np.float32)
+    expected = np.sort(matrix, axis=1)
+
+    sort_rows(matrix)
+
+    np.testing.assert_array_equal(matrix, expected)

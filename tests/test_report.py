@@ -42,7 +42,7 @@ BASE_COLUMNS = ["epoch", "d_loss", "g_loss", "real_accuracy", "fake_accuracy", "
 CALLBACK_COLUMNS = [
     "d_real_accuracy", "d_fake_accuracy", "d_held_out_accuracy", "r_t", "overfit_gap",
     "diversity_ratio", "feature_diversity_ratio", "duplicate_rate",
-    "near_copy_share", "exact_copy_rate", "nearest_distance_ratio",
+    "near_copy_share", "exact_copy_rate", "nearest_distance_ratio", "swd",
 ]  # fmt: skip
 BASE_PLOTS = ["losses.png", "discriminator_accuracy.png", "throughput.png"]
 # The plots drawn only when metrics.csv has values in one of their columns.
@@ -50,6 +50,7 @@ OPTIONAL_PLOT_COLUMNS = {
     "overfitting.png": ("r_t", "overfit_gap"),
     "diversity.png": ("diversity_ratio", "feature_diversity_ratio", "duplicate_rate"),
     "memorization.png": ("near_copy_share", "exact_copy_rate", "nearest_distance_ratio"),
+    "sample_quality.png": ("swd",),
 }
 ALL_PLOTS = [
     "losses.png",
@@ -57,6 +58,7 @@ ALL_PLOTS = [
     "overfitting.png",
     "diversity.png",
     "memorization.png",
+    "sample_quality.png",
     "throughput.png",
 ]
 # A plot counts as not blank when its grey levels vary (text, axes) and the

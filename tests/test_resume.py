@@ -40,6 +40,8 @@ TRAIN_OPTIONS = [
     # A 64-image run checks and saves grids every 79 epochs by default.
     "--check-every", "1",
     "--grid-every", "1",
+    # Scores every epoch and keeps the best, so resuming must carry that on.
+    "--keep-best",
     "--quiet",
 ]  # fmt: skip
 KILL_AFTER_EPOCH = 2
@@ -227,6 +229,44 @@ def test_resume_matches_weights_exactly(runs):
     for (path, resumed_value), (_, complete_value) in zip(resumed, complete):
         np.testing.assert_array_equal(resumed_value, complete_value, err_msg=path)
 
+def best_checks(run_folder):
+    """Return best.json of the run without the timings, which differ between processes."""
+    state = json.loads((run_folder / "best.json").read_text(encoding="utf-8"))
+    state.pop("weights_file")
+    for check in state["history"]:
+        check.pop("seconds")
+        check.pop("training_seconds")
+    return state
+
+
+def test_resume_keeps_the_best_check(runs):
+    complete, resumed = best_checks(runs["complete"]), best_checks(runs["killed"])
+
+    assert resumed == complete
+    assert [check["epoch"] for check in complete["history"]] == list(range(1, EPOCHS + 1))
+    assert complete["best_value"] == min(check["swd"] for check in complete["history"])
+    assert "best check:   epoch" in runs["resumed"].stdout
+
+
+def test_resume_writes_the_same_best_model(runs):
+    complete = model_state(runs["complete"] / "best.keras")
+    resumed = model_state(runs["killed"] / "best.keras")
+
+    for (path, resumed_value), (_, complete_value) in zip(resumed, complete):
+        np.testing.assert_array_equal(resumed_value, complete_value, err_msg=path)
+
+
+def test_best_model_holds_the_best_weights(runs):
+    best = keras.saving.load_model(runs["complete"] / "best.keras")
+    from_weights = keras.saving.load_model(runs["complete"] / "model.keras")
+    from_weights.load_weights(runs["complete"] / "best.weights.h5")
+
+    for saved, loaded in zip(best.weights, from_weights.weights):
+        np.testing.assert_array_equal(
+            keras.ops.convert_to_numpy(saved), keras.ops.convert_to_numpy(loaded), err_msg=saved.path
+        )
+
+
 def test_resume_leaves_same_files(runs):
     files = relative_files(runs["killed"])
 
@@ -289,6 +329,7 @@ def test_resume_with_higher_epochs_extends_run(runs, tmp_path):
     assert optimizer_iterations(run_folder / "model.keras") == (steps, steps)
     assert (run_folder / "samples" / f"epoch_{EPOCHS + 1:04d}.png").exists()
     assert not (run_folder / "checkpoint").exists()
+    assert len(best_checks(run_folder)["history"]) == EPOCHS + 1
 
 
 # invalid requests
@@ -336,10 +377,12 @@ def exploded_run(tmp_path_factory):
     )
     kept_checkpoint = read_checkpoint(run_folder / "checkpoint")
     kept_values = [] if kept_checkpoint is None else float_datasets(kept_checkpoint.weights_path)
+    files_after_stop = relative_files(run_folder)
     resumed = run_logogan("train", "--resume", run_folder, "--learning-rate", "2e-4")
     return {
         "folder": run_folder,
         "stopped": stopped,
+        "files_after_stop": files_after_stop,
         "kept_checkpoint": kept_checkpoint,
         "kept_values": kept_values,
         "resumed": resumed,
@@ -374,6 +417,13 @@ def test_nan_stop_explains_resume(exploded_run):
     assert stopped.returncode == 0, stopped.stderr
     assert "training stopped at epoch 1" in stopped.stderr
     assert f"--resume {exploded_run['folder']} --learning-rate 5e+29" in stopped.stderr
+
+
+def test_nan_stop_keeps_no_best_check(exploded_run):
+    # The only check saw the NaN weights, whose samples cannot be scored.
+    assert "best check:   none" in exploded_run["stopped"].stdout
+    assert "best.keras" not in exploded_run["files_after_stop"]
+    assert "best.weights.h5" not in exploded_run["files_after_stop"]
 
 
 def test_nan_run_resumes_with_lower_rate(exploded_run):

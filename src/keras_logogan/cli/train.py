@@ -359,6 +359,14 @@ def add_parser(subparsers):
         f"about every {CHECK_IMAGES:,} images when an epoch is smaller)",
     )
     monitoring.add_argument(
+        "--keep-best",
+        action="store_true",
+        help="score 1,000 samples by SWD against the training images at each check "
+        "and keep the best weights in best.weights.h5; at the end, best.keras and "
+        "samples/best.png hold the best check, beside model.keras of the last epoch. "
+        "--resume continues the comparison (default: off)",
+    )
+    monitoring.add_argument(
         "--no-checks",
         action="store_true",
         help="turn off those measurements and the mode-collapse stop; a NaN loss "
@@ -460,6 +468,7 @@ def _train_and_save(
 
     from keras_logogan.callbacks import NaNGuard
     from keras_logogan.callbacks import SampleGridSaver
+    from keras_logogan.cli import keep_best
     from keras_logogan.callbacks import TrainingCheckpoint
     from keras_logogan.callbacks.checkpoint import save_checkpoint
     from keras_logogan.cli.training_callbacks import EpochTimer
@@ -474,6 +483,8 @@ def _train_and_save(
     monitors, monitor_columns = _monitoring_callbacks(args, train_images, held_out_images)
     if args.augment != "none":
         monitor_columns = (*monitor_columns, "augment_probability")
+    if args.keep_best:
+        monitor_columns = (*monitor_columns, keep_best.SCORE_COLUMN)
     num_held_out = 0 if held_out_images is None else len(held_out_images)
     if plan is None:
         config = _run_config(args, argv, gan, images, data_path, output, started)
@@ -510,6 +521,17 @@ def _train_and_save(
         scale=GRID_SCALE,
     )
     nan_guard = NaNGuard()
+    best_checks = None
+    if args.keep_best:
+        best_checks = keep_best.make_callback(
+            output,
+            train_images,
+            every_epochs=epochs_between(args.check_every, len(train_images)),
+            seed=args.seed,
+            images_per_epoch=images_per_epoch,
+            initial_epoch=initial_epoch,
+        )
+        monitors = [*monitors, best_checks]
     callbacks = [
         # EpochTimer comes first so that it times training alone, and the
         # monitors come before MetricsCSVLogger so their values are in the
@@ -558,11 +580,19 @@ def _train_and_save(
         os.path.join(samples_folder, "final.png"),
         scale=GRID_SCALE,
     )
+    best_model_path = None
+    if best_checks is not None:
+        best_model_path = keep_best.save_best(
+            gan, best_checks, output, grid_saver.latents, save_model_atomically, save_grid, GRID_SCALE
+        )
 
     from keras_logogan.report import write_report
 
     report_paths = write_report(output)
-    _print_summary(output, model_path, final_grid, report_paths.html)
+    best_line = None
+    if best_checks is not None:
+        best_line = keep_best.describe(best_checks, best_model_path and display_path(best_model_path))
+    _print_summary(output, model_path, final_grid, report_paths.html, best_line, best_model_path)
     _finish_checkpoint(checkpoint_folder, output, args, nan_guard, kept_epoch)
     return 0
 
@@ -1078,16 +1108,23 @@ def save_model_atomically(model, path):
         model.save(temporary, overwrite=True)
 
 
-def _print_summary(output, model_path, final_grid, report_page):
+def _print_summary(output, model_path, final_grid, report_page, best_line=None, best_model_path=None):
     print(f"Run folder: {display_path(output)}")
     print(f"  model:        {display_path(model_path)}")
+    if best_line is not None:
+        print(best_line)
     print(f"  metrics:      {display_path(os.path.join(output, 'metrics.csv'))}")
     print(f"  sample grids: {display_path(os.path.join(output, 'samples'))}")
     print(f"  final grid:   {display_path(final_grid)}")
     print(f"  config:       {display_path(os.path.join(output, 'run_config.json'))}")
     print(f"  report:       {display_path(report_page)} (plots of every metric, grids over time)")
-    print("Next, generate new logos from the model:")
-    print(f"  logogan sample --model {shlex.quote(display_path(model_path))}")
+    if best_model_path is None:
+        print("Next, generate new logos from the model:")
+        sample_path = model_path
+    else:
+        print("Next, generate new logos from the best check:")
+        sample_path = best_model_path
+    print(f"  logogan sample --model {shlex.quote(display_path(sample_path))}")
 
 
 def display_path(path):

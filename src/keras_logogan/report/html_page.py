@@ -39,6 +39,10 @@ METRIC_DESCRIPTIONS = {
     ),
     "exact_copy_rate": "share of generated images within one uint8 level of a training image",
     "nearest_distance_ratio": "median nearest-training-image distance, generated over held-out",
+    "swd": (
+        "sliced Wasserstein distance x1e3 between 1,000 samples and the training images "
+        "(--keep-best); lower is better"
+    ),
 }
 
 STYLE = """\

@@ -210,6 +210,16 @@ PLOTS = (
         ),
     ),
     PlotSpec(
+        name="sample_quality",
+        title="Distance of generated images from the training images",
+        panels=(
+            Panel(
+                y_label="SWD x1e3 (lower is better)",
+                series=(Series("swd", "sliced Wasserstein distance", BLUE, dashed=True),),
+            ),
+        ),
+    ),
+    PlotSpec(
         name="throughput",
         title="Training speed",
         panels=(
