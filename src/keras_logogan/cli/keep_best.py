@@ -44,25 +44,25 @@ def make_callback(run_dir, train_images, every_epochs, seed, images_per_epoch, i
     return callback
 
 
-def save_best(gan, callback, run_dir, grid_latents, save_model, save_grid, grid_scale):
+def save_best(gan, callback, run_dir, grid_latents):
     """Load the best check into `gan` and write `best.keras` and `samples/best.png`.
-
-    Args:
-        save_model: function `(model, path)` that writes a `.keras` file atomically.
-        save_grid: `keras_logogan.images.save_grid`.
 
     Returns:
         The path of `best.keras`, or None when no check scored a finite value.
     """
+    from keras_logogan.cli.train import GRID_SCALE
+    from keras_logogan.cli.train import save_model_atomically
+    from keras_logogan.images import save_grid
+
     callback.set_model(gan)
     if callback.restore() is None:
         return None
     model_path = os.path.join(run_dir, BEST_MODEL_FILE)
-    save_model(gan, model_path)
+    save_model_atomically(gan, model_path)
     save_grid(
         gan.generate(latents=grid_latents),
         os.path.join(run_dir, "samples", BEST_GRID_FILE),
-        scale=grid_scale,
+        scale=GRID_SCALE,
     )
     return model_path
 

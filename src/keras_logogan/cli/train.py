@@ -363,7 +363,7 @@ def add_parser(subparsers):
         action="store_true",
         help="score 1,000 samples by SWD against the training images at each check "
         "and keep the best weights in best.weights.h5; at the end, best.keras and "
-        "samples/best.png hold the best check, beside model.keras of the last epoch. "
+        "samples/best.png contain the best check, beside model.keras of the last epoch. "
         "--resume continues the comparison (default: off)",
     )
     monitoring.add_argument(
@@ -468,9 +468,9 @@ def _train_and_save(
 
     from keras_logogan.callbacks import NaNGuard
     from keras_logogan.callbacks import SampleGridSaver
-    from keras_logogan.cli import keep_best
     from keras_logogan.callbacks import TrainingCheckpoint
     from keras_logogan.callbacks.checkpoint import save_checkpoint
+    from keras_logogan.cli import keep_best
     from keras_logogan.cli.training_callbacks import EpochTimer
     from keras_logogan.cli.training_callbacks import MetricsCSVLogger
     from keras_logogan.datasets.pipeline import epoch_steps
@@ -582,9 +582,7 @@ def _train_and_save(
     )
     best_model_path = None
     if best_checks is not None:
-        best_model_path = keep_best.save_best(
-            gan, best_checks, output, grid_saver.latents, save_model_atomically, save_grid, GRID_SCALE
-        )
+        best_model_path = keep_best.save_best(gan, best_checks, output, grid_saver.latents)
 
     from keras_logogan.report import write_report
 
