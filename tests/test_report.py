@@ -381,6 +381,32 @@ def test_many_grids_evenly_selected(tmp_path):
     assert gaps.max() - gaps.min() <= 1
 
 
+def test_best_check_shown(tmp_path):
+    write_metrics(tmp_path, BASE_COLUMNS, base_rows(3))
+    grids = write_grids(tmp_path, epochs=[1, 2, 3])
+    rng = np.random.default_rng(1)
+    best_grid = save_grid(
+        rng.integers(0, 256, (4, 8, 8, 3), dtype=np.uint8), tmp_path / "samples" / "best.png"
+    )
+    state = {"best_epoch": 2, "best_value": 31.456, "history": []}
+    (tmp_path / "best.json").write_text(json.dumps(state))
+
+    paths = write_report(tmp_path)
+    text = page_text(paths.html)
+
+    assert linked_files(paths.html) == paths.plots + grids + [str(best_grid)]
+    assert "Best check (--keep-best) epoch 2, SWD 31.46" in text
+    assert "best check, epoch 2 (best.png)" in text
+
+
+def test_invalid_best_state_error(tmp_path):
+    write_metrics(tmp_path, BASE_COLUMNS, base_rows(1))
+    (tmp_path / "best.json").write_text("{not json")
+
+    with pytest.raises(ReportError, match="best.json"):
+        write_report(tmp_path)
+
+
 def test_settings_from_run_config(tmp_path):
     write_metrics(tmp_path, BASE_COLUMNS, base_rows(2))
     config = {

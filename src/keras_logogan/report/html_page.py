@@ -139,6 +139,13 @@ def _render_summary(run):
         else "model.keras not written yet: training is still running, or stopped early"
     )
     rows.append(("Status", _text(status)))
+    if run.best_check is not None:
+        best = f"epoch {run.best_check['epoch']}"
+        if isinstance(run.best_check["swd"], (int, float)):
+            best += f", SWD {run.best_check['swd']:.2f}"
+        if os.path.isfile(os.path.join(run.path, "best.keras")):
+            best += ", saved as best.keras"
+        rows.append(("Best check (--keep-best)", _text(best)))
     return _render_table(rows, header=None)
 
 
@@ -198,7 +205,12 @@ def _render_grids(grids, run, output_dir):
         intro = "<p>The same latents rendered after each saved epoch.</p>"
     figures = []
     for grid in grids:
-        caption = "final model" if grid.epoch is None else f"epoch {grid.epoch}"
+        if grid.caption is not None:
+            caption = grid.caption
+        elif grid.epoch is None:
+            caption = "final model"
+        else:
+            caption = f"epoch {grid.epoch}"
         link = _text(relative_link(grid.path, output_dir))
         size = _size_attributes(grid.path)
         # The grids are shown at most 360 px wide, and a click opens one at full size.

@@ -15,15 +15,21 @@ CONFIG_FILE = "run_config.json"
 MODEL_FILE = "model.keras"
 SAMPLES_FOLDER = "samples"
 FINAL_GRID_FILE = "final.png"
+BEST_GRID_FILE = "best.png"
+BEST_STATE_FILE = "best.json"
 EPOCH_GRID_PATTERN = re.compile(r"epoch_(\d+)\.png")
 
 
 @dataclasses.dataclass
 class SampleGrid:
-    """A sample grid PNG. `epoch` is its 1-based epoch, or None for `final.png`."""
+    """A sample grid PNG. `epoch` is its 1-based epoch, or None for `final.png` and `best.png`.
+
+    `caption` names a grid that is not an epoch's, such as the best check.
+    """
 
     path: str
     epoch: int = None
+    caption: str = None
 
 
 @dataclasses.dataclass
@@ -39,6 +45,9 @@ class RunFolder:
         final_grid: `SampleGrid` of `samples/final.png`, or None.
         has_model: whether `model.keras` exists, which `logogan train` saves
             only after the last epoch.
+        best_check: dict with the `epoch` and `swd` of the best check that
+            `logogan train --keep-best` recorded in `best.json`, or None.
+        best_grid: `SampleGrid` of `samples/best.png`, or None.
     """
 
     path: str
@@ -47,6 +56,8 @@ class RunFolder:
     epoch_grids: list
     final_grid: SampleGrid
     has_model: bool
+    best_check: dict = None
+    best_grid: SampleGrid = None
 
 
 def read_run_folder(run_dir):
@@ -78,6 +89,7 @@ def read_run_folder(run_dir):
         metrics = read_metrics_csv(metrics_path)
     except (OSError, UnicodeDecodeError) as error:
         raise ReportError(f"{metrics_path!r} could not be read: {error}") from error
+    best_check = _read_best_check(os.path.join(path, BEST_STATE_FILE))
     return RunFolder(
         path=path,
         metrics=metrics,
@@ -85,6 +97,8 @@ def read_run_folder(run_dir):
         epoch_grids=_find_epoch_grids(os.path.join(path, SAMPLES_FOLDER)),
         final_grid=_find_final_grid(os.path.join(path, SAMPLES_FOLDER)),
         has_model=os.path.isfile(os.path.join(path, MODEL_FILE)),
+        best_check=best_check,
+        best_grid=_find_best_grid(os.path.join(path, SAMPLES_FOLDER), best_check),
     )
 
 
@@ -133,3 +147,28 @@ def _find_epoch_grids(samples_folder):
 def _find_final_grid(samples_folder):
     path = os.path.join(samples_folder, FINAL_GRID_FILE)
     return SampleGrid(path) if os.path.isfile(path) else None
+
+
+def _read_best_check(path):
+    """Return the best check's epoch and SWD from `best.json`, or None without one."""
+    if not os.path.isfile(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as stream:
+            state = json.load(stream)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ReportError(
+            f"{path!r} could not be read as JSON: {error}. Delete it to make the "
+            "report without the best check."
+        ) from error
+    if not isinstance(state, dict) or state.get("best_epoch") is None:
+        return None
+    return {"epoch": state["best_epoch"], "swd": state.get("best_value")}
+
+
+def _find_best_grid(samples_folder, best_check):
+    path = os.path.join(samples_folder, BEST_GRID_FILE)
+    if not os.path.isfile(path):
+        return None
+    caption = "best check" if best_check is None else f"best check, epoch {best_check['epoch']}"
+    return SampleGrid(path, caption=caption)

@@ -81,6 +81,8 @@ def write_report(run_dir, output_dir=None):
     grids = select_grids(run.epoch_grids, MAX_EPOCH_GRIDS)
     if run.final_grid is not None:
         grids.append(run.final_grid)
+    if run.best_grid is not None:
+        grids.append(run.best_grid)
 
     html_path = os.path.join(output_dir, HTML_FILE)
     page = render_page(run, plots, grids, output_dir)
