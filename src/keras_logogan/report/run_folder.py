@@ -114,23 +114,31 @@ def select_grids(grids, max_grids):
 
 
 def _read_config(path):
+    return _read_json_object(
+        path, "Restore it, or delete it to make the report without the run's settings."
+    )
+
+
+def _read_json_object(path, fix):
+    """Return the JSON object in `path`, or None if there is no such file.
+
+    Raises:
+        ReportError: naming `path` and ending with `fix`, if the file is not
+            valid JSON or contains another JSON type.
+    """
     if not os.path.isfile(path):
         return None
     try:
         with open(path, encoding="utf-8") as stream:
-            config = json.load(stream)
+            value = json.load(stream)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ReportError(f"{path!r} could not be read as JSON: {error}. {fix}") from error
+    if not isinstance(value, dict):
         raise ReportError(
-            f"{path!r} could not be read as JSON: {error}. Restore it, or delete it "
-            "to make the report without the run's settings."
-        ) from error
-    if not isinstance(config, dict):
-        raise ReportError(
-            f"{path!r} contains a JSON {type(config).__name__}, but `logogan train` "
-            "writes an object. Restore it, or delete it to make the report without "
-            "the run's settings."
+            f"{path!r} contains a JSON {type(value).__name__}, but `logogan train` "
+            f"writes an object. {fix}"
         )
-    return config
+    return value
 
 
 def _find_epoch_grids(samples_folder):
@@ -151,17 +159,8 @@ def _find_final_grid(samples_folder):
 
 def _read_best_check(path):
     """Return the best check's epoch and SWD from `best.json`, or None without one."""
-    if not os.path.isfile(path):
-        return None
-    try:
-        with open(path, encoding="utf-8") as stream:
-            state = json.load(stream)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ReportError(
-            f"{path!r} could not be read as JSON: {error}. Delete it to make the "
-            "report without the best check."
-        ) from error
-    if not isinstance(state, dict) or state.get("best_epoch") is None:
+    state = _read_json_object(path, "Delete it to make the report without the best check.")
+    if state is None or state.get("best_epoch") is None:
         return None
     return {"epoch": state["best_epoch"], "swd": state.get("best_value")}
 
