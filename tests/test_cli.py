@@ -543,6 +543,18 @@ def test_train_no_checks_keeps_base_columns(tmp_path):
     assert columns == METRICS_COLUMNS
 
 
+def test_train_no_checks_holds_nothing_out(tmp_path):
+    # 240 images hold 12 out by default, but without checks nothing uses them.
+    folder = tmp_path / "run"
+    options = [*TINY_TRAIN_OPTIONS, "--limit", "240", "--epochs", "1", "--quiet", "--no-checks"]
+
+    status, _ = run_main(["train", *options, "--output", str(folder)])
+
+    assert status == 0
+    config = json.loads((folder / "run_config.json").read_text())
+    assert config["data"]["num_held_out"] == 0
+
+
 def test_steps_per_execution_rejected_on_torch(capsys):
     import keras
 
@@ -734,3 +746,23 @@ def test_interrupted_run_prints_resume_and_continues(tmp_path, monkeypatch, caps
     _, rows = read_metrics(folder)
     assert [row["epoch"] for row in rows] == ["0", "1"]
     assert (folder / "model.keras").is_file()
+
+
+@pytest.mark.parametrize(
+    "initial_epoch, epochs, every, expected",
+    [(0, 30, 84, 1), (0, 30, 1, 30), (0, 30, 10, 3), (0, 7, 3, 3), (20, 30, 84, 1), (29, 30, 1, 1)],
+)
+def test_keep_best_counts_checks(initial_epoch, epochs, every, expected):
+    from keras_logogan.cli.keep_best import count_checks
+
+    assert count_checks(initial_epoch, epochs, every) == expected
+
+
+def test_keep_best_hint_suggests_spacing():
+    from keras_logogan.cli.keep_best import few_checks_hint
+
+    assert "--check-every 10 or less" in few_checks_hint(0, 30, 84)
+    assert "--check-every 1 to score every epoch" in few_checks_hint(0, 4, 50)
+    assert few_checks_hint(0, 30, 10) is None
+    # Two epochs left cannot give three checks, so there is nothing to suggest.
+    assert few_checks_hint(28, 30, 84) is None

@@ -23,6 +23,8 @@ BEST_MODEL_FILE = "best.keras"
 BEST_GRID_FILE = "best.png"
 SCORE_COLUMN = "swd"
 NUM_IMAGES = 1000
+# Below this many checks a run prints a hint to add some, because few checks leave little to choose from.
+MIN_CHECKS = 3
 
 
 def make_callback(run_dir, train_images, every_epochs, seed, images_per_epoch, initial_epoch):
@@ -42,6 +44,32 @@ def make_callback(run_dir, train_images, every_epochs, seed, images_per_epoch, i
     if initial_epoch > 0:
         callback.resume(initial_epoch)
     return callback
+
+
+def count_checks(initial_epoch, epochs, every_epochs):
+    """Return how many checks epochs `initial_epoch + 1` to `epochs` get: every Nth and the last."""
+    return sum(
+        1
+        for epoch in range(initial_epoch + 1, epochs + 1)
+        if epoch % every_epochs == 0 or epoch == epochs
+    )
+
+
+def few_checks_hint(initial_epoch, epochs, every_epochs):
+    """Return a line suggesting `--check-every` when the run has under `MIN_CHECKS` checks, else None."""
+    checks = count_checks(initial_epoch, epochs, every_epochs)
+    if checks >= MIN_CHECKS or epochs - initial_epoch < MIN_CHECKS:
+        return None
+    spacing = max(1, (epochs - initial_epoch) // MIN_CHECKS)
+    if spacing == 1:
+        suggestion = "Pass --check-every 1 to score every epoch."
+    else:
+        suggestion = f"Pass --check-every {spacing} or less to score more epochs."
+    return (
+        f"--keep-best: these {epochs - initial_epoch} epochs get {_checks(checks)} "
+        f"(every {every_epochs} epochs and after the last), which leaves little to "
+        f"choose from. {suggestion}"
+    )
 
 
 def save_best(gan, callback, run_dir, grid_latents):
@@ -81,7 +109,7 @@ def describe(callback, model_path):
     last_score = last.get(SCORE_COLUMN)
     if last.get("epoch") != callback.best_epoch and last_score is not None and math.isfinite(last_score):
         text += f"; the last check, epoch {last['epoch']}, scored {last_score:.2f}"
-    return text + f"), saved as {model_path}"
+    return text + f"), saved as {model_path} with its grid samples/best.png"
 
 
 def _checks(count):

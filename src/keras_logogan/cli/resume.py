@@ -86,9 +86,10 @@ def plan_resume(args, parser, argv):
     fixed = sorted(name for name in typed_options if name not in RESUME_OPTIONS)
     if fixed:
         names = ", ".join(option_flag(name) for name in fixed)
+        pronoun = "it" if len(fixed) == 1 else "them"
         parser.error(
             f"argument --resume: {names} cannot be given with --resume, because the run "
-            f"continues with the options recorded in {config_path}. Remove them. Only "
+            f"continues with the options recorded in {config_path}. Remove {pronoun}. Only "
             "--epochs (to raise the total), --learning-rate, --backend and --quiet "
             "may be given. To change other options, start a new run with --output."
         )

@@ -147,7 +147,8 @@ def check_model_argument(path, parser):
     if not path.endswith(".keras") or not zipfile.is_zipfile(path):
         parser.error(
             f"argument --model: {path!r} is not a .keras model file. Pass the "
-            "model.keras file written by `logogan train`.",
+            "model.keras (or, with --keep-best, best.keras) file written by "
+            "`logogan train`.",
         )
 
 

@@ -63,8 +63,14 @@ Train a GAN on logo images and write a run folder containing:
   samples/epoch_NNNN.png  grids of the same latents after each saved epoch
   samples/final.png       the same grid from the finished model
   model.keras             the trained model, for `logogan sample`
+  report/report.html      plots of every metric and the grids over time
   checkpoint/             weights and optimizer state of the last finished
                           epoch, for --resume; deleted once every epoch is done
+With --keep-best, also:
+  best.keras              the model at the check with the lowest SWD
+  samples/best.png        the grid of that model
+  best.weights.h5         its weights, and best.json every check's score, so
+  best.json               that --resume continues the comparison
 """
 
 EPILOG = """\
@@ -347,7 +353,7 @@ def add_parser(subparsers):
         metavar="N",
         help="images kept out of training, to measure how far the discriminator "
         "overfits and whether the generator copies training images (default: 5%% "
-        "of the images, at most 500, and none below 200 images)",
+        "of the images, at most 500, and none below 200 images or with --no-checks)",
     )
     monitoring.add_argument(
         "--check-every",
@@ -418,7 +424,9 @@ def run(args, parser, argv):
     images = _load_images(args, data_path, parser)
     if plan is not None:
         resume.check_same_data(plan, images, parser)
-    train_images, held_out_images = split_held_out(images, args.held_out, args.seed, parser)
+    train_images, held_out_images = split_held_out(
+        images, _held_out_request(args, plan), args.seed, parser
+    )
     if len(train_images) < 2 and not args.no_checks:
         # The collapse check compares generated samples with at least two real images.
         parser.error(
@@ -523,15 +531,19 @@ def _train_and_save(
     nan_guard = NaNGuard()
     best_checks = None
     if args.keep_best:
+        every = epochs_between(args.check_every, len(train_images))
         best_checks = keep_best.make_callback(
             output,
             train_images,
-            every_epochs=epochs_between(args.check_every, len(train_images)),
+            every_epochs=every,
             seed=args.seed,
             images_per_epoch=images_per_epoch,
             initial_epoch=initial_epoch,
         )
         monitors = [*monitors, best_checks]
+        hint = keep_best.few_checks_hint(initial_epoch, args.epochs, every)
+        if hint is not None and not args.quiet:
+            print(hint)
     callbacks = [
         # EpochTimer comes first so that it times training alone, and the
         # monitors come before MetricsCSVLogger so their values are in the
@@ -996,6 +1008,22 @@ def _run_config(args, argv, gan, images, data_path, output, started):
 def _backend_version(backend):
     module = sys.modules.get(backend)
     return getattr(module, "__version__", None)
+
+
+def _held_out_request(args, plan):
+    """Return the `--held-out` count to use, or None for the default share.
+
+    With --no-checks nothing uses held-out images, so none are kept out. A
+    resumed run keeps the count it recorded, because runs started with
+    --no-checks before this rule held the default share out.
+    """
+    if args.held_out is not None:
+        return args.held_out
+    if plan is not None:
+        return plan.config.get("data", {}).get("num_held_out")
+    if args.no_checks:
+        return 0
+    return None
 
 
 def default_held_out_count(num_images):
