@@ -23,7 +23,8 @@ BEST_MODEL_FILE = "best.keras"
 BEST_GRID_FILE = "best.png"
 SCORE_COLUMN = "swd"
 NUM_IMAGES = 1000
-# Below this many checks a run prints a hint to add some, because few checks leave little to choose from.
+# Below this many checks a run prints a hint to add some, because few
+# checks leave little to choose from.
 MIN_CHECKS = 3
 
 
