@@ -126,7 +126,7 @@ def test_training_seconds_leave_out_checks(make_gan, logo_images):
     assert third["seconds"] - third["training_seconds"] >= 1.0
 
 
-def test_score_that_is_not_finite_is_never_best(make_gan, logo_images, tmp_path):
+def test_non_finite_score_never_best(make_gan, logo_images, tmp_path):
     gan = make_gan()
     path = tmp_path / "best.weights.h5"
     best = BestCheckpoint(
@@ -160,7 +160,7 @@ def _train_with_state(make_gan, logo_images, path, scores, epochs, initial_epoch
     return gan, best, recorder
 
 
-def test_resume_keeps_the_earlier_runs_best(make_gan, logo_images, tmp_path):
+def test_resume_keeps_earlier_best(make_gan, logo_images, tmp_path):
     path = tmp_path / "best.weights.h5"
     gan, _, first = _train_with_state(make_gan, logo_images, path, [1.0, 2.0], epochs=2)
 
@@ -173,11 +173,11 @@ def test_resume_keeps_the_earlier_runs_best(make_gan, logo_images, tmp_path):
     fresh = make_gan(seed=1)
     best.set_model(fresh)
     assert best.restore() == 1
-    for kept, restored in zip(first.weights[0], variable_values(fresh.weights)):
-        np.testing.assert_array_equal(kept, restored)
+    for saved, restored in zip(first.weights[0], variable_values(fresh.weights)):
+        np.testing.assert_array_equal(saved, restored)
 
 
-def test_resume_drops_checks_after_the_resumed_epoch(make_gan, logo_images, tmp_path):
+def test_resume_drops_later_checks(make_gan, logo_images, tmp_path):
     path = tmp_path / "best.weights.h5"
     _train_with_state(make_gan, logo_images, path, [2.0, 1.0, 3.0], epochs=3)
     best = BestCheckpoint(logo_images, path=path)
@@ -189,7 +189,7 @@ def test_resume_drops_checks_after_the_resumed_epoch(make_gan, logo_images, tmp_
     assert (best.best_epoch, best.best_value) == (2, 1.0)
 
 
-def test_resume_forgets_best_when_weights_file_changed(make_gan, logo_images, tmp_path):
+def test_resume_forgets_changed_weights(make_gan, logo_images, tmp_path):
     path = tmp_path / "best.weights.h5"
     gan, _, _ = _train_with_state(make_gan, logo_images, path, [1.0], epochs=1)
     state = json.loads((tmp_path / "best.json").read_text())
@@ -217,7 +217,7 @@ class PoisonGenerator(keras.callbacks.Callback):
             kernel.assign(np.full(kernel.shape, np.nan, dtype="float32"))
 
 
-def test_samples_that_are_not_finite_score_nan(make_gan, logo_images):
+def test_non_finite_samples_score_nan(make_gan, logo_images):
     gan = make_gan()
     scored = []
 

@@ -5,6 +5,7 @@ never leaves a half-written grid, checkpoint or config at the target path.
 """
 
 import contextlib
+import json
 import os
 import tempfile
 
@@ -46,3 +47,11 @@ def atomic_path(path, suffix=""):
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+
+
+def write_json_atomically(data, path):
+    """Write `data` as indented JSON to `path` through a temporary file and a rename."""
+    with atomic_path(path, suffix=".json") as temporary:
+        with open(temporary, "w", encoding="utf-8") as stream:
+            json.dump(data, stream, indent=2, sort_keys=True)
+            stream.write("\n")

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 
 from keras_logogan.atomic_files import atomic_path
+from keras_logogan.atomic_files import write_json_atomically
 from keras_logogan.log import logger
 
 
@@ -239,9 +240,7 @@ class BestCheckpoint(keras.callbacks.Callback):
                 for check in self.history
             ],
         }
-        with atomic_path(self.state_path, suffix=".json") as temporary:
-            with open(temporary, "w", encoding="utf-8") as stream:
-                json.dump(state, stream, indent=2)
+        write_json_atomically(state, self.state_path)
 
     def _generate(self):
         from keras_logogan.callbacks._inference import predict

@@ -5,14 +5,13 @@ Nothing here imports Keras at module level, because `--backend` has to set
 """
 
 import argparse
-import json
 import math
 import os
 import shlex
 import subprocess
 import sys
 
-from keras_logogan.atomic_files import atomic_path
+from keras_logogan.atomic_files import write_json_atomically  # noqa: F401, re-exported for the commands
 
 BACKENDS = ("tensorflow", "jax", "torch")
 
@@ -169,14 +168,6 @@ def relaunch_with_backend(requested, loaded_backend, argv):
     sys.stdout.flush()
     sys.stderr.flush()
     return subprocess.run(command, env=environment, check=False).returncode
-
-
-def write_json_atomically(data, path):
-    """Write `data` as indented JSON to `path` through a temporary file and a rename."""
-    with atomic_path(path) as temporary:
-        with open(temporary, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, indent=2, sort_keys=True)
-            stream.write("\n")
 
 
 def check_image_array(images, data_argument, parser):
