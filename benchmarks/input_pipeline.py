@@ -33,6 +33,7 @@ import tempfile
 import time
 
 import run_info
+from run_info import positive_int
 
 DEFAULT_OUTPUT = os.path.join(run_info.RESULTS_FOLDER, "input_pipeline.json")
 IMAGE_SIZE = 32
@@ -95,13 +96,6 @@ def parse_args(argv=None):
     if args.decode_repeats < 0:
         parser.error(f"--decode-repeats must be 0 or more. Received: {args.decode_repeats}")
     return args
-
-
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}")
-    return value
 
 
 def main(argv=None):

@@ -40,6 +40,7 @@ import tempfile
 import time
 
 import run_info
+from run_info import positive_int
 
 DEFAULT_OUTPUT = os.path.join(run_info.RESULTS_FOLDER, "lld_streaming_memory.json")
 CANVAS_SIZE = 400
@@ -89,13 +90,6 @@ def parse_args(argv=None):
     parser.add_argument("--measure", metavar="PATH", help=argparse.SUPPRESS)
     parser.add_argument("--limit", type=positive_int, default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
-
-
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}")
-    return value
 
 
 def main(argv=None):

@@ -1,5 +1,6 @@
-"""Describe the machine, the software and the time of a benchmark run, and write its result file."""
+"""Describe the machine, the software and the time of a benchmark run, write its result file, and parse shared options."""
 
+import argparse
 import datetime
 import importlib.metadata
 import json
@@ -74,3 +75,11 @@ def write_result(result, path):
         json.dump(result, stream, indent=2)
         stream.write("\n")
     return path
+
+
+def positive_int(text):
+    """Parse a command-line value that must be an integer of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}")
+    return value

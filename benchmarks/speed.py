@@ -41,6 +41,7 @@ import tempfile
 import time
 
 import run_info
+from run_info import positive_int
 import speed_report
 from speed_report import BACKENDS
 from speed_report import DEFAULT_BACKEND
@@ -212,13 +213,6 @@ def worker_backend(parser, args):
             f"--worker {args.worker} runs on {required}. Received: --backend {args.backend}"
         )
     return required
-
-
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}")
-    return value
 
 
 def non_negative_int(text):

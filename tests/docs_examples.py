@@ -12,12 +12,15 @@ built site does not show them:
     <!-- example: replace "epochs=30" "epochs=1" -->
     <!-- example: hub you/icon-logos my-logos -->
     <!-- example: skip-on torch data_parallel() is not available on torch -->
+    <!-- example: exits 3 -->
 
 - `skip REASON`: the block does not run; the reason is required.
 - `replace OLD NEW`: the test runs the block with OLD replaced by NEW, to
   keep a training run small. OLD must occur in the block.
 - `skip-on BACKEND REASON`: the block does not run under that Keras
   backend; later blocks on the page still run.
+- `exits STATUS`: every `logogan` command of the bash block must exit
+  with STATUS instead of 0, for an example of a run that stops early.
 - `hub REPO_ID FOLDER`: the block runs in a child Python process against a
   Hub stand-in on 127.0.0.1 that serves FOLDER (written by an earlier block)
   as the repository REPO_ID, with a fresh Hugging Face cache.
@@ -47,6 +50,7 @@ class Example:
     skip_reason: str = None
     skip_backends: dict = dataclasses.field(default_factory=dict)
     hub: tuple = None
+    exit_status: int = 0
 
     @property
     def where(self):
@@ -137,6 +141,10 @@ def _apply_directives(example, directives):
             if old not in example.code:
                 raise ValueError(f"{example.where}: `replace` text {old!r} is not in the block")
             example.code = example.code.replace(old, new)
+        elif name == "exits":
+            if not rest.strip().isdigit():
+                raise ValueError(f"{example.where}: `exits` needs a status number, got {rest!r}")
+            example.exit_status = int(rest)
         elif name == "hub":
             repo_id, folder = shlex.split(rest)
             example.hub = (repo_id, folder)

@@ -701,6 +701,33 @@ def test_collapse_grace_counts_images(logo_images):
     assert detector.every_epochs == 79
 
 
+def test_collapse_stop_exits_with_status_3(tmp_path, monkeypatch, capsys):
+    import keras_logogan.callbacks
+
+    class StrictDetector(keras_logogan.callbacks.ModeCollapseDetector):
+        """The real detector, with a threshold that any generator falls below."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, diversity_ratio_threshold=10.0, **kwargs)
+
+    monkeypatch.setattr(keras_logogan.callbacks, "ModeCollapseDetector", StrictDetector)
+    monkeypatch.setattr(train_command, "COLLAPSE_GRACE_IMAGES", 0)
+    monkeypatch.setattr(train_command, "COLLAPSE_GRACE_MIN_EPOCHS", 0)
+    folder = tmp_path / "run"
+
+    status, _ = run_main(["train", *TINY_TRAIN_OPTIONS, "--quiet", "--output", str(folder)])
+
+    assert status == train_command.STOPPED_EARLY_STATUS == 3
+    stderr = capsys.readouterr().err
+    assert "stopped after epoch 1 of 2 because the collapse check flagged" in stderr
+    assert f"logogan train --resume {folder}" in stderr
+    _, rows = read_metrics(folder)
+    assert [row["epoch"] for row in rows] == ["0"]
+    assert (folder / "model.keras").is_file()
+    assert (folder / "samples" / "final.png").is_file()
+    assert (folder / "checkpoint").is_dir()
+
+
 def test_small_run_defaults_skip_checks_and_grids(tmp_path):
     folder = tmp_path / "run"
     # TINY_TRAIN_OPTIONS ends with the two spacing options; leave them out.

@@ -79,6 +79,25 @@ def test_replace_directive_must_match(tmp_path, monkeypatch):
         docs_examples.examples("page.md")
 
 
+def test_exits_directive_sets_expected_status(tmp_path, monkeypatch):
+    page = tmp_path / "page.md"
+    page.write_text("<!-- example: exits 3 -->\n```bash\nlogogan train\n```\n")
+    monkeypatch.setattr(docs_examples, "DOCS", tmp_path)
+
+    (example,) = docs_examples.examples("page.md")
+
+    assert example.exit_status == 3
+
+
+def test_exits_directive_needs_a_number(tmp_path, monkeypatch):
+    page = tmp_path / "page.md"
+    page.write_text("<!-- example: exits three -->\n```bash\nlogogan train\n```\n")
+    monkeypatch.setattr(docs_examples, "DOCS", tmp_path)
+
+    with pytest.raises(ValueError, match="status number"):
+        docs_examples.examples("page.md")
+
+
 def test_shell_block_with_other_commands_needs_skip(tmp_path, monkeypatch):
     page = tmp_path / "page.md"
     page.write_text("```bash\npip install keras-logogan\n```\n")
@@ -97,7 +116,11 @@ def _run_logogan_commands(example):
             status = main(argv)
         except SystemExit as exit:
             status = exit.code
-        assert status in (0, None), f"{example.where}: `logogan {' '.join(argv)}` exited {status}"
+        status = 0 if status is None else status
+        assert status == example.exit_status, (
+            f"{example.where}: `logogan {' '.join(argv)}` exited {status}, "
+            f"expected {example.exit_status}"
+        )
 
 
 def _run_against_hub(example, folder):

@@ -42,6 +42,9 @@ DATA_FORMS = (
 GRID_SCALE = 2
 # The shell's status for a process ended by Ctrl+C (128 + SIGINT).
 INTERRUPTED_STATUS = 130
+# A run that a check or a NaN loss stopped before its last epoch. Its files
+# are written, so scripts can tell it from a finished run and from an error.
+STOPPED_EARLY_STATUS = 3
 # Without --check-every, checks run about this often, so that a small folder
 # does not spend most of its time in checks.
 CHECK_IMAGES = 5_000
@@ -49,6 +52,7 @@ CHECK_IMAGES = 5_000
 # epochs), because a young generator's samples look alike. A run on 48 logos
 # measured a diversity_ratio of 0.07 after 1,200 images and 0.16 after 2,400.
 COLLAPSE_GRACE_IMAGES = 10_000
+COLLAPSE_GRACE_MIN_EPOCHS = 5
 # Below this many images, `logogan train` keeps no images out by default.
 HELD_OUT_MIN_IMAGES = 200
 # `--steps-per-execution auto` runs at most this many steps per call.
@@ -78,6 +82,10 @@ example:
   logogan train --epochs 20 --output runs/first
   logogan sample --model runs/first/model.keras --output logos.png
   logogan train --resume runs/first    # after a crash, kill or NaN stop
+
+exit status: 0 when every epoch trained, 3 when the collapse check or a NaN
+loss stopped the run early (its files are still written), 2 for a bad option
+or input, 130 after Ctrl+C.
 """
 
 
@@ -603,8 +611,10 @@ def _train_and_save(
     if best_checks is not None:
         best_line = keep_best.describe(best_checks, best_model_path and display_path(best_model_path))
     _print_summary(output, model_path, final_grid, report_paths.html, best_line, best_model_path)
-    _finish_checkpoint(checkpoint_folder, output, args, nan_guard, kept_epoch)
-    return 0
+    stopped_early = _finish_checkpoint(
+        checkpoint_folder, output, args, nan_guard, kept_epoch, _stop_reason(monitors)
+    )
+    return STOPPED_EARLY_STATUS if stopped_early else 0
 
 
 def _prepare_resumed_run(gan, plan, parser, argv, started, csv_columns):
@@ -650,15 +660,27 @@ def _restore_after_nan(gan, nan_guard, checkpoint_folder, args):
     return info.epoch
 
 
-def _finish_checkpoint(checkpoint_folder, output, args, nan_guard, kept_epoch):
-    """Delete the checkpoint of a completed run, or print how to resume a stopped one."""
+def _stop_reason(monitors):
+    """Return why a monitoring callback stopped training, or None."""
+    for monitor in monitors:
+        if getattr(monitor, "stop_training", False) and getattr(monitor, "collapsed_epoch", None):
+            return f"the collapse check flagged mode collapse at epoch {monitor.collapsed_epoch}"
+    return None
+
+
+def _finish_checkpoint(checkpoint_folder, output, args, nan_guard, kept_epoch, stop_reason=None):
+    """Delete the checkpoint of a completed run, or print how to resume a stopped one.
+
+    Returns:
+        True when training stopped before its last epoch, else False.
+    """
     from keras_logogan.callbacks.checkpoint import delete_checkpoint
     from keras_logogan.callbacks.checkpoint import read_checkpoint
 
     info = read_checkpoint(checkpoint_folder)
     if info is None or info.epoch >= args.epochs:
         delete_checkpoint(checkpoint_folder)
-        return
+        return False
 
     resume_command = f"logogan train --resume {shlex.quote(display_path(output))}"
     if kept_epoch is not None:
@@ -674,13 +696,15 @@ def _finish_checkpoint(checkpoint_folder, output, args, nan_guard, kept_epoch):
             f"rate, e.g.:\n  {resume_command} --learning-rate {args.learning_rate / 2:g}",
             file=sys.stderr,
         )
-        return
+        return True
+    because = "" if stop_reason is None else f" because {stop_reason}"
     print(
-        f"logogan train: training stopped after epoch {info.epoch} of {args.epochs}. The "
+        f"logogan train: training stopped after epoch {info.epoch} of {args.epochs}{because}. The "
         f"checkpoint is kept in {display_path(checkpoint_folder)}; continue with:\n"
         f"  {resume_command}",
         file=sys.stderr,
     )
+    return True
 
 
 def _check_options(args, parser):
@@ -1101,7 +1125,7 @@ def _monitoring_callbacks(args, train_images, held_out_images):
     from keras_logogan.cli.training_callbacks import MONITOR_COLUMNS
 
     every = epochs_between(args.check_every, len(train_images))
-    grace_epochs = max(5, math.ceil(COLLAPSE_GRACE_IMAGES / len(train_images)))
+    grace_epochs = max(COLLAPSE_GRACE_MIN_EPOCHS, math.ceil(COLLAPSE_GRACE_IMAGES / len(train_images)))
     monitors = [
         DiscriminatorAccuracy(
             real_images=train_images,
