@@ -726,6 +726,14 @@ def test_collapse_stop_exits_with_status_3(tmp_path, monkeypatch, capsys):
     assert (folder / "model.keras").is_file()
     assert (folder / "samples" / "final.png").is_file()
     assert (folder / "checkpoint").is_dir()
+    config = json.loads((folder / "run_config.json").read_text())
+    assert config["stopped_early"] == {
+        "after_epoch": 1,
+        "epochs": 2,
+        "reason": "the collapse check flagged mode collapse at epoch 1",
+    }
+    report = (folder / "report" / "report.html").read_text()
+    assert "stopped early after epoch 1 of 2, because the collapse check" in report
 
 
 def test_small_run_defaults_skip_checks_and_grids(tmp_path):

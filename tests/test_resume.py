@@ -378,8 +378,10 @@ def exploded_run(tmp_path_factory):
     kept_checkpoint = read_checkpoint(run_folder / "checkpoint")
     kept_values = [] if kept_checkpoint is None else float_datasets(kept_checkpoint.weights_path)
     files_after_stop = relative_files(run_folder)
+    config_after_stop = json.loads((run_folder / "run_config.json").read_text())
     resumed = run_logogan("train", "--resume", run_folder, "--learning-rate", "2e-4")
     return {
+        "config_after_stop": config_after_stop,
         "folder": run_folder,
         "stopped": stopped,
         "files_after_stop": files_after_stop,
@@ -418,6 +420,16 @@ def test_nan_stop_explains_resume(exploded_run):
     assert stopped.returncode == 3, stopped.stderr
     assert "training stopped at epoch 1" in stopped.stderr
     assert f"--resume {exploded_run['folder']} --learning-rate 5e+29" in stopped.stderr
+
+
+def test_nan_stop_is_recorded_until_resumed(exploded_run):
+    stop = exploded_run["config_after_stop"]["stopped_early"]
+    config_after_resume = json.loads((exploded_run["folder"] / "run_config.json").read_text())
+
+    assert stop["after_epoch"] == 0
+    assert stop["epochs"] == 2
+    assert "was not finite at epoch 1" in stop["reason"]
+    assert "stopped_early" not in config_after_resume
 
 
 def test_nan_stop_keeps_no_best_check(exploded_run):

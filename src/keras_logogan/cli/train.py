@@ -3,6 +3,7 @@
 import argparse
 import contextlib
 import datetime
+import json
 import math
 import os
 import platform
@@ -604,6 +605,9 @@ def _train_and_save(
     if best_checks is not None:
         best_model_path = keep_best.save_best(gan, best_checks, output, grid_saver.latents)
 
+    stop = _early_stop(checkpoint_folder, args, nan_guard, kept_epoch, monitors)
+    _record_early_stop(output, stop)
+
     from keras_logogan.report import write_report
 
     report_paths = write_report(output)
@@ -611,10 +615,8 @@ def _train_and_save(
     if best_checks is not None:
         best_line = keep_best.describe(best_checks, best_model_path and display_path(best_model_path))
     _print_summary(output, model_path, final_grid, report_paths.html, best_line, best_model_path)
-    stopped_early = _finish_checkpoint(
-        checkpoint_folder, output, args, nan_guard, kept_epoch, _stop_reason(monitors)
-    )
-    return STOPPED_EARLY_STATUS if stopped_early else 0
+    _finish_checkpoint(checkpoint_folder, output, args, nan_guard, kept_epoch, stop)
+    return 0 if stop is None else STOPPED_EARLY_STATUS
 
 
 def _prepare_resumed_run(gan, plan, parser, argv, started, csv_columns):
@@ -660,6 +662,26 @@ def _restore_after_nan(gan, nan_guard, checkpoint_folder, args):
     return info.epoch
 
 
+def _early_stop(checkpoint_folder, args, nan_guard, kept_epoch, monitors):
+    """Describe why training stopped before its last epoch, or return None after a full run.
+
+    Returns:
+        None, or a dict with `after_epoch` (the epoch of the kept checkpoint,
+        which model.keras also contains), `epochs` (the planned total) and
+        `reason`, a phrase for "stopped ... because REASON".
+    """
+    from keras_logogan.callbacks.checkpoint import read_checkpoint
+
+    info = read_checkpoint(checkpoint_folder)
+    if info is None or info.epoch >= args.epochs:
+        return None
+    if kept_epoch is not None:
+        reason = f"{nan_guard.bad_metric} was not finite at epoch {nan_guard.stopped_epoch}"
+    else:
+        reason = _stop_reason(monitors) or "a callback stopped training"
+    return {"after_epoch": info.epoch, "epochs": args.epochs, "reason": reason}
+
+
 def _stop_reason(monitors):
     """Return why a monitoring callback stopped training, or None."""
     for monitor in monitors:
@@ -668,19 +690,27 @@ def _stop_reason(monitors):
     return None
 
 
-def _finish_checkpoint(checkpoint_folder, output, args, nan_guard, kept_epoch, stop_reason=None):
-    """Delete the checkpoint of a completed run, or print how to resume a stopped one.
+def _record_early_stop(output, stop):
+    """Write `stop` to run_config.json as `stopped_early`, or remove that key after a full run."""
+    path = os.path.join(output, resume.CONFIG_FILE)
+    with open(path, encoding="utf-8") as stream:
+        config = json.load(stream)
+    if stop is None and "stopped_early" not in config:
+        return
+    if stop is None:
+        del config["stopped_early"]
+    else:
+        config["stopped_early"] = stop
+    common.write_json_atomically(config, path)
 
-    Returns:
-        True when training stopped before its last epoch, else False.
-    """
+
+def _finish_checkpoint(checkpoint_folder, output, args, nan_guard, kept_epoch, stop):
+    """Delete the checkpoint of a completed run, or print how to resume a stopped one."""
     from keras_logogan.callbacks.checkpoint import delete_checkpoint
-    from keras_logogan.callbacks.checkpoint import read_checkpoint
 
-    info = read_checkpoint(checkpoint_folder)
-    if info is None or info.epoch >= args.epochs:
+    if stop is None:
         delete_checkpoint(checkpoint_folder)
-        return False
+        return
 
     resume_command = f"logogan train --resume {shlex.quote(display_path(output))}"
     if kept_epoch is not None:
@@ -696,15 +726,13 @@ def _finish_checkpoint(checkpoint_folder, output, args, nan_guard, kept_epoch, s
             f"rate, e.g.:\n  {resume_command} --learning-rate {args.learning_rate / 2:g}",
             file=sys.stderr,
         )
-        return True
-    because = "" if stop_reason is None else f" because {stop_reason}"
+        return
     print(
-        f"logogan train: training stopped after epoch {info.epoch} of {args.epochs}{because}. The "
-        f"checkpoint is kept in {display_path(checkpoint_folder)}; continue with:\n"
-        f"  {resume_command}",
+        f"logogan train: training stopped after epoch {stop['after_epoch']} of {args.epochs} "
+        f"because {stop['reason']}. The checkpoint is kept in "
+        f"{display_path(checkpoint_folder)}; continue with:\n  {resume_command}",
         file=sys.stderr,
     )
-    return True
 
 
 def _check_options(args, parser):

@@ -133,12 +133,7 @@ def _render_summary(run):
         total = float(seconds[np.isfinite(seconds)].sum())
         duration = f"{_format_duration(total)}, the sum of the seconds column"
         rows.append(("Training time", _text(duration)))
-    status = (
-        "finished: model.keras saved"
-        if run.has_model
-        else "model.keras not written yet: training is still running, or stopped early"
-    )
-    rows.append(("Status", _text(status)))
+    rows.append(("Status", _text(_run_status(run))))
     if run.best_check is not None:
         best = f"epoch {run.best_check['epoch']}"
         if isinstance(run.best_check["swd"], (int, float)):
@@ -147,6 +142,20 @@ def _render_summary(run):
             best += ", saved as best.keras"
         rows.append(("Best check (--keep-best)", _text(best)))
     return _render_table(rows, header=None)
+
+
+def _run_status(run):
+    """Describe whether the run finished, stopped early (and why) or is still running."""
+    stop = (run.config or {}).get("stopped_early")
+    if run.has_model and isinstance(stop, dict):
+        return (
+            f"stopped early after epoch {stop.get('after_epoch')} of {stop.get('epochs')}, "
+            f"because {stop.get('reason')}. model.keras contains that epoch's weights, and "
+            "logogan train --resume continues the run"
+        )
+    if run.has_model:
+        return "finished: model.keras saved"
+    return "model.keras not written yet: training is still running, or stopped early"
 
 
 def _render_final_metrics(metrics):
