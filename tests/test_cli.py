@@ -733,7 +733,8 @@ def test_collapse_stop_exits_with_status_3(tmp_path, monkeypatch, capsys):
         "reason": "the collapse check flagged mode collapse at epoch 1",
     }
     report = (folder / "report" / "report.html").read_text()
-    assert "stopped early after epoch 1 of 2, because the collapse check" in report
+    assert "stopped early with 1 of 2 epochs finished, because the collapse check" in report
+    assert "model.keras contains the weights of epoch 1" in report
 
 
 def test_small_run_defaults_skip_checks_and_grids(tmp_path):

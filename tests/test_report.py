@@ -427,6 +427,24 @@ def test_settings_from_run_config(tmp_path):
     assert "[32, 32, 3]" in text
 
 
+@pytest.mark.parametrize(
+    "after_epoch, weights",
+    [(0, "the weights before training"), (3, "the weights of epoch 3")],
+)
+def test_early_stop_in_status(tmp_path, after_epoch, weights):
+    write_metrics(tmp_path, BASE_COLUMNS, base_rows(max(after_epoch, 1)))
+    (tmp_path / "model.keras").write_bytes(b"")
+    stop = {"after_epoch": after_epoch, "epochs": 30, "reason": "g_loss was not finite at epoch 4"}
+    (tmp_path / "run_config.json").write_text(json.dumps({"stopped_early": stop}))
+
+    text = page_text(write_report(tmp_path).html)
+
+    assert f"stopped early with {after_epoch} of 30 epochs finished" in text
+    assert "because g_loss was not finite at epoch 4" in text
+    assert f"model.keras contains {weights}" in text
+    assert "finished: model.keras saved" not in text
+
+
 def test_special_characters_escaped(tmp_path):
     run = tmp_path / "run & <b>"
     write_metrics(run, BASE_COLUMNS, base_rows(2))

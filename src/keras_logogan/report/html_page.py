@@ -148,9 +148,14 @@ def _run_status(run):
     """Describe whether the run finished, stopped early (and why) or is still running."""
     stop = (run.config or {}).get("stopped_early")
     if run.has_model and isinstance(stop, dict):
+        after_epoch = stop.get("after_epoch")
+        if after_epoch == 0:
+            weights = "the weights before training"
+        else:
+            weights = f"the weights of epoch {after_epoch}"
         return (
-            f"stopped early after epoch {stop.get('after_epoch')} of {stop.get('epochs')}, "
-            f"because {stop.get('reason')}. model.keras contains that epoch's weights, and "
+            f"stopped early with {after_epoch} of {stop.get('epochs')} epochs finished, "
+            f"because {stop.get('reason')}. model.keras contains {weights}, and "
             "logogan train --resume continues the run"
         )
     if run.has_model:
